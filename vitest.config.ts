@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Test files share one PostgreSQL server; each file creates its own schema.
+    fileParallelism: true,
+    pool: 'forks',
+  },
+});
