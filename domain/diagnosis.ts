@@ -1,0 +1,116 @@
+/**
+ * The vocabulary of diagnosis: targets, evidence bundles, findings, categories and catalog actions.
+ * Pure types and tiny helpers; no I/O.
+ */
+import type {
+  DaemonSet,
+  Deployment,
+  HorizontalPodAutoscaler,
+  Job,
+  KEvent,
+  Node,
+  Pod,
+  PodDisruptionBudget,
+  ReplicaSet,
+  StatefulSet,
+} from './k8s-objects.ts';
+
+/** Kinds of objects an incident can target. */
+export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Node'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** What an incident is about. `namespace` is empty for cluster-scoped kinds (Node). */
+export interface TargetRef {
+  kind: TargetKind;
+  namespace: string;
+  name: string;
+  /** Container named by the alert's `container` label, when present. */
+  container?: string;
+}
+
+/** `namespace/Kind/name`, the form used on cards and in `/diagnose`. */
+export function formatTarget(t: TargetRef): string {
+  return t.namespace ? `${t.namespace}/${t.kind}/${t.name}` : `${t.kind}/${t.name}`;
+}
+
+/** Diagnosis categories (issue "Diagnosis"); names are part of the CLI's JSON output. */
+export const CATEGORIES = [
+  'crash_loop',
+  'oom_killed',
+  'image_pull',
+  'config_error',
+  'probe_failure',
+  'unschedulable',
+  'evicted',
+  'init_failure',
+  'rollout_stuck',
+  'bad_rollout',
+  'job_failed',
+  'node_not_ready',
+  'node_pressure',
+  'hpa_maxed',
+  'unknown',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Catalog actions. The model may only choose among these; anything else is discarded. */
+export const ACTION_KINDS = ['restart', 'rollback', 'scale', 'delete_pod', 'raise_memory', 'escalate', 'none'] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+/** Container log tail, as gathered (already collapsed and truncated by the gatherer). */
+export interface ContainerLog {
+  pod: string;
+  container: string;
+  /** True when this is the previous (crashed) instance's log (`?previous=true`). */
+  previous: boolean;
+  lines: string[];
+}
+
+/**
+ * Everything gathered deterministically about one target. Objects are plain JSON as the API
+ * server returns them. Lists are empty (never undefined) when nothing was found.
+ */
+export interface Evidence {
+  target: TargetRef;
+  /** ISO-8601 time the evidence was gathered; analyzers use it instead of a clock. */
+  collectedAt: string;
+  deployment?: Deployment;
+  statefulSet?: StatefulSet;
+  daemonSet?: DaemonSet;
+  job?: Job;
+  replicaSets: ReplicaSet[];
+  pods: Pod[];
+  /** Warning events for the target and its pods (Normal events may be included too). */
+  events: KEvent[];
+  logs: ContainerLog[];
+  nodes: Node[];
+  hpa?: HorizontalPodAutoscaler;
+  pdb?: PodDisruptionBudget;
+  /** Sources that failed while gathering (e.g. `logs: 500 from API`), shown on the card. */
+  gaps: string[];
+}
+
+/** A rule analyzer's conclusion. */
+export interface Finding {
+  /** Analyzer that produced it, e.g. `pod.crash_loop`. */
+  analyzer: string;
+  category: Category;
+  /** Plain-language cause, one sentence, e.g. `Container api exits with code 1 (application error)`. */
+  cause: string;
+  /** Lines from the evidence that prove it (reason, exit code, event message, log line). */
+  evidence: string[];
+  /** Catalog actions that fit, best first. */
+  actions: ActionKind[];
+  /** 0–1: how sure the rule is; used to pick the best finding. */
+  confidence: number;
+  /** Object the finding is about, e.g. `Pod/api-7c9-x2`. */
+  subject: string;
+  /** Extra parameters for the action (e.g. container name for raise_memory). */
+  params?: Record<string, string | number>;
+}
+
+/** A rule analyzer: a pure function over fetched evidence (k8sgpt-style, one per kind). */
+export interface Analyzer {
+  name: string;
+  analyze(evidence: Evidence): Finding[];
+}
