@@ -1,0 +1,215 @@
+/**
+ * The Kubernetes adapter: {@link ClusterPort} over `@kubernetes/client-node` 2.x typed APIs.
+ * Objects come back as plain JSON (dates as RFC 3339 strings), as the domain expects.
+ */
+import {
+  ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { KObject } from '../../domain/k8s-objects.ts';
+import { K8sCallFailed, K8sConflict, type ClusterKind, type ClusterPort, type ListOptions, type PatchBody } from '../ports.ts';
+
+/** Options for {@link loadKubeConfig}. */
+export interface KubeConfigOptions {
+  /** Kubeconfig file (KUBECONFIG); unset → in-cluster service account when present, else ~/.kube/config. */
+  kubeconfig?: string;
+  /** Context name (default: current-context). */
+  context?: string;
+}
+
+/**
+ * Loads credentials the way kubectl does: an explicit kubeconfig, else the in-cluster service
+ * account, else `~/.kube/config`.
+ */
+export function loadKubeConfig(opts: KubeConfigOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.context) kc.setCurrentContext(opts.context);
+  return kc;
+}
+
+const PATCH_TYPES: Record<PatchBody['type'], string> = {
+  strategic: PatchStrategy.StrategicMergePatch,
+  merge: PatchStrategy.MergePatch,
+  json: PatchStrategy.JsonPatch,
+};
+
+type Req = { name: string; namespace: string };
+type ListReq = { namespace: string; labelSelector?: string; fieldSelector?: string; limit?: number };
+
+interface KindOps {
+  namespaced: boolean;
+  read(r: Req): Promise<unknown>;
+  list(r: ListReq): Promise<{ items: unknown[] }>;
+  patch?(r: Req & { body: unknown; dryRun?: string }, contentType: string): Promise<unknown>;
+  delete?(r: Req & { dryRun?: string }): Promise<unknown>;
+}
+
+/** {@link ClusterPort} backed by a real (or fake) API server. */
+export class KubernetesCluster implements ClusterPort {
+  private readonly ops: Record<ClusterKind, KindOps>;
+
+  constructor(kc: KubeConfig) {
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const batch = kc.makeApiClient(BatchV1Api);
+    const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+    const policy = kc.makeApiClient(PolicyV1Api);
+    const opt = (contentType: string) => setHeaderOptions('Content-Type', contentType);
+    const all = (r: ListReq) => ({ labelSelector: r.labelSelector, fieldSelector: r.fieldSelector, limit: r.limit });
+    this.ops = {
+      Deployment: {
+        namespaced: true,
+        read: (r) => apps.readNamespacedDeployment(r),
+        list: (r) => (r.namespace ? apps.listNamespacedDeployment(r) : apps.listDeploymentForAllNamespaces(all(r))),
+        patch: (r, ct) => apps.patchNamespacedDeployment(r, opt(ct)),
+      },
+      ReplicaSet: {
+        namespaced: true,
+        read: (r) => apps.readNamespacedReplicaSet(r),
+        list: (r) => (r.namespace ? apps.listNamespacedReplicaSet(r) : apps.listReplicaSetForAllNamespaces(all(r))),
+      },
+      StatefulSet: {
+        namespaced: true,
+        read: (r) => apps.readNamespacedStatefulSet(r),
+        list: (r) => (r.namespace ? apps.listNamespacedStatefulSet(r) : apps.listStatefulSetForAllNamespaces(all(r))),
+        patch: (r, ct) => apps.patchNamespacedStatefulSet(r, opt(ct)),
+      },
+      DaemonSet: {
+        namespaced: true,
+        read: (r) => apps.readNamespacedDaemonSet(r),
+        list: (r) => (r.namespace ? apps.listNamespacedDaemonSet(r) : apps.listDaemonSetForAllNamespaces(all(r))),
+        patch: (r, ct) => apps.patchNamespacedDaemonSet(r, opt(ct)),
+      },
+      Job: {
+        namespaced: true,
+        read: (r) => batch.readNamespacedJob(r),
+        list: (r) => (r.namespace ? batch.listNamespacedJob(r) : batch.listJobForAllNamespaces(all(r))),
+      },
+      CronJob: {
+        namespaced: true,
+        read: (r) => batch.readNamespacedCronJob(r),
+        list: (r) => (r.namespace ? batch.listNamespacedCronJob(r) : batch.listCronJobForAllNamespaces(all(r))),
+      },
+      Pod: {
+        namespaced: true,
+        read: (r) => core.readNamespacedPod(r),
+        list: (r) => (r.namespace ? core.listNamespacedPod(r) : core.listPodForAllNamespaces(all(r))),
+        delete: (r) => core.deleteNamespacedPod(r),
+      },
+      Node: {
+        namespaced: false,
+        read: (r) => core.readNode({ name: r.name }),
+        list: (r) => core.listNode(all(r)),
+      },
+      Event: {
+        namespaced: true,
+        read: (r) => core.readNamespacedEvent(r),
+        list: (r) => (r.namespace ? core.listNamespacedEvent(r) : core.listEventForAllNamespaces(all(r))),
+      },
+      HorizontalPodAutoscaler: {
+        namespaced: true,
+        read: (r) => autoscaling.readNamespacedHorizontalPodAutoscaler(r),
+        list: (r) => autoscaling.listNamespacedHorizontalPodAutoscaler(r),
+      },
+      PodDisruptionBudget: {
+        namespaced: true,
+        read: (r) => policy.readNamespacedPodDisruptionBudget(r),
+        list: (r) => policy.listNamespacedPodDisruptionBudget(r),
+      },
+    };
+    this.core = core;
+  }
+
+  private readonly core: CoreV1Api;
+
+  async get(kind: ClusterKind, namespace: string, name: string): Promise<KObject | undefined> {
+    try {
+      return plain(await this.ops[kind].read({ name, namespace }), kind);
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw wrap('get', ref(kind, namespace, name), err);
+    }
+  }
+
+  async list(kind: ClusterKind, namespace: string, options: ListOptions = {}): Promise<KObject[]> {
+    try {
+      const res = await this.ops[kind].list({ namespace, ...options });
+      return res.items.map((i) => plain(i, kind));
+    } catch (err) {
+      throw wrap('list', ref(kind, namespace, '*'), err);
+    }
+  }
+
+  async patch(kind: ClusterKind, namespace: string, name: string, patch: PatchBody, options: { dryRun?: boolean } = {}): Promise<KObject> {
+    const op = this.ops[kind].patch;
+    if (!op) throw new K8sCallFailed('patch', ref(kind, namespace, name), undefined, { detail: `patching ${kind} is not supported` });
+    try {
+      const res = await op({ name, namespace, body: patch.body, dryRun: options.dryRun ? 'All' : undefined }, PATCH_TYPES[patch.type]);
+      return plain(res, kind);
+    } catch (err) {
+      throw wrap(options.dryRun ? 'patch (dry-run)' : 'patch', ref(kind, namespace, name), err);
+    }
+  }
+
+  async delete(kind: ClusterKind, namespace: string, name: string, options: { dryRun?: boolean } = {}): Promise<void> {
+    const op = this.ops[kind].delete;
+    if (!op) throw new K8sCallFailed('delete', ref(kind, namespace, name), undefined, { detail: `deleting ${kind} is not supported` });
+    try {
+      await op({ name, namespace, dryRun: options.dryRun ? 'All' : undefined });
+    } catch (err) {
+      throw wrap('delete', ref(kind, namespace, name), err);
+    }
+  }
+
+  async podLog(namespace: string, pod: string, container: string, options: { previous?: boolean; tailLines: number }): Promise<string> {
+    try {
+      return await this.core.readNamespacedPodLog({
+        name: pod,
+        namespace,
+        container,
+        previous: options.previous,
+        tailLines: options.tailLines,
+      });
+    } catch (err) {
+      throw wrap('log', ref('Pod', namespace, pod), err);
+    }
+  }
+}
+
+function ref(kind: string, namespace: string, name: string): string {
+  return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+}
+
+/** client-node model instances → plain JSON (Date → RFC 3339 string), with kind set. */
+function plain(obj: unknown, kind: ClusterKind): KObject {
+  const o = JSON.parse(JSON.stringify(obj)) as KObject;
+  o.kind ??= kind;
+  return o;
+}
+
+function wrap(verb: string, target: string, err: unknown): K8sCallFailed {
+  if (err instanceof ApiException) {
+    const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
+    const detail = (body as { message?: string } | undefined)?.message;
+    if (err.code === 409) return new K8sConflict(verb, target, { cause: err, detail });
+    return new K8sCallFailed(verb, target, err.code, { cause: err, detail });
+  }
+  return new K8sCallFailed(verb, target, undefined, { cause: err, detail: err instanceof Error ? err.message : String(err) });
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return { message: s.slice(0, 300) };
+  }
+}

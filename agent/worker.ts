@@ -1,0 +1,121 @@
+/**
+ * The durable job worker: claims queued jobs from PostgreSQL and runs their handlers with bounded
+ * concurrency. Jobs are written in the same transaction as what caused them (an alert, an
+ * approval), so nothing is lost on restart; a job whose process died is requeued on start.
+ */
+import type { Logger } from 'pino';
+import type { JobRow, Store } from '../entities/store.ts';
+import type { Clock } from './ports.ts';
+
+/** Handles one job kind; throwing means "retry later" (up to `maxAttempts`). */
+export type JobHandler = (payload: Record<string, unknown>, job: JobRow) => Promise<void>;
+
+/** Options for {@link JobWorker}. */
+export interface WorkerOptions {
+  /** Jobs run at once (default 8; verification jobs wait for rollouts). */
+  concurrency?: number;
+  /** Poll interval when idle, ms (default 500); {@link JobWorker.nudge} wakes it at once. */
+  pollMs?: number;
+  /** Attempts before a job is marked failed (default 5). */
+  maxAttempts?: number;
+  /** First retry delay, ms, doubled per attempt (default 1000). */
+  retryBaseMs?: number;
+}
+
+/** Polls the `job` table and dispatches to handlers. */
+export class JobWorker {
+  private running = 0;
+  private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private draining = false;
+  private readonly opts: Required<WorkerOptions>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly handlers: Record<string, JobHandler>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    options: WorkerOptions = {},
+  ) {
+    this.opts = { concurrency: 8, pollMs: 500, maxAttempts: 5, retryBaseMs: 1000, ...options };
+  }
+
+  /** Requeues jobs orphaned by a previous process, then starts polling. */
+  async start(): Promise<void> {
+    // A job still "running" at start-up belonged to a process that is gone.
+    const requeued = await this.store.requeueStaleJobs(new Date(this.clock.now().getTime() + 1));
+    if (requeued) this.log.warn({ requeued }, 'requeued jobs left running by a previous process');
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Wakes the worker now (after a commit that queued a job). */
+  nudge(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  /** Stops claiming jobs and waits for running ones (at most `timeoutMs`). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.drain(), ms);
+    this.timer.unref?.();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    try {
+      while (!this.stopped && this.running < this.opts.concurrency) {
+        let job: JobRow | undefined;
+        try {
+          job = await this.store.claimJob(this.clock.now());
+        } catch (err) {
+          this.log.error({ err }, 'could not claim a job; database unavailable?');
+          break;
+        }
+        if (!job) break;
+        this.run(job);
+      }
+    } finally {
+      this.draining = false;
+      if (!this.stopped) this.schedule(this.opts.pollMs);
+    }
+  }
+
+  private run(job: JobRow): void {
+    this.running++;
+    const p = this.execute(job).finally(() => {
+      this.running--;
+      this.inFlight.delete(p);
+      this.nudge();
+    });
+    this.inFlight.add(p);
+  }
+
+  private async execute(job: JobRow): Promise<void> {
+    const handler = this.handlers[job.kind];
+    const log = this.log.child({ job: job.id, kind: job.kind, attempt: job.attempts });
+    try {
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      await handler(job.payload, job);
+      await this.store.completeJob(job.id);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const retry = job.attempts < this.opts.maxAttempts && handler !== undefined;
+      const retryAt = retry ? new Date(this.clock.now().getTime() + this.opts.retryBaseMs * 2 ** (job.attempts - 1)) : undefined;
+      log.error({ err, retryAt }, retry ? 'job failed; will retry' : 'job failed for good');
+      try {
+        await this.store.failJob(job.id, message, retryAt);
+      } catch (dbErr) {
+        log.error({ err: dbErr }, 'could not record job failure; it will be requeued on restart');
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Renders card views (data from the agent) into Telegram HTML text and inline keyboards.
+ * Telegram limits: message text ≤ 4096 characters, callback data ≤ 64 bytes.
+ * Source: https://core.telegram.org/bots/api#formatting-options
+ */
+import { InlineKeyboard } from 'grammy';
+import type { IncidentCardView } from '../agent/ports.ts';
+import type { IncidentSummary } from '../agent/index.ts';
+
+const SEVERITY_ICON: Record<string, string> = { critical: '🔴', error: '🟠', warning: '🟡', info: '🔵', none: '⚪' };
+
+const STATE_TEXT: Record<string, string> = {
+  proposed: '📝 proposed',
+  pending: '⏳ awaiting approval',
+  approved: '✅ approved',
+  executing: '⚙️ executing',
+  verifying: '🔄 verifying rollout',
+  succeeded: '✅ succeeded',
+  failed: '❌ failed',
+  rejected: '🚫 rejected',
+  expired: '⌛ expired (nobody decided in time)',
+  blocked: '⛔ blocked (hard rule)',
+  snoozed: '💤 snoozed',
+  cancelled: '➖ cancelled (alert resolved)',
+};
+
+/** Escapes text for Telegram's HTML parse mode. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `12:03 UTC` (HH:MM in UTC). */
+export function hhmm(d: Date): string {
+  return `${d.toISOString().slice(11, 16)} UTC`;
+}
+
+/** The incident card as HTML text (≤ 4096 characters). */
+export function renderIncidentCard(v: IncidentCardView): string {
+  const lines: string[] = [];
+  const icon = v.status === 'resolved' ? '✅' : (SEVERITY_ICON[v.severity] ?? '🟡');
+  lines.push(`${icon} <b>${escapeHtml(v.severity.toUpperCase())} · ${escapeHtml(v.alertname)}</b> (incident #${v.incidentId})`);
+  if (v.target) lines.push(`🎯 <code>${escapeHtml(v.target)}</code>`);
+  if (v.summary && v.summary !== v.alertname) lines.push(escapeHtml(v.summary));
+  lines.push(
+    v.status === 'resolved'
+      ? `Status: <b>resolved</b>${v.resolvedAt ? ` at ${hhmm(v.resolvedAt)}` : ''}`
+      : `Status: open since ${hhmm(v.openedAt)}`,
+  );
+  if (v.diagnosis) {
+    const d = v.diagnosis;
+    lines.push('');
+    lines.push(`🩺 <b>Diagnosis</b> (${escapeHtml(d.source)}, ${Math.round(d.confidence * 100)}%): <code>${escapeHtml(d.category)}</code>`);
+    lines.push(escapeHtml(d.cause));
+    for (const e of d.evidence) lines.push(`• <code>${escapeHtml(truncate(e, 300))}</code>`);
+    for (const g of d.gaps) lines.push(`⚠️ missing evidence: ${escapeHtml(truncate(g, 200))}`);
+  } else if (v.status === 'open') {
+    lines.push('', '🩺 Diagnosing…');
+  }
+  if (v.proposal) {
+    const p = v.proposal;
+    lines.push('');
+    lines.push(`🛠 <b>Proposed:</b> ${escapeHtml(p.description)}`);
+    lines.push(`Blast radius ${p.score}/100 → <b>${escapeHtml(p.tier)}</b>${p.approvals.required > 1 ? ` (${p.approvals.required} approvers)` : ''}`);
+    for (const r of p.reasons.slice(0, 6)) lines.push(`  · ${escapeHtml(r)}`);
+    lines.push(`State: <b>${STATE_TEXT[p.state] ?? escapeHtml(p.state)}</b>`);
+    if (p.approvals.required > 1 && p.state === 'pending') {
+      lines.push(`Approvals: ${p.approvals.given.length} of ${p.approvals.required}`);
+    }
+    if (p.decidedBy) {
+      const verb = p.decidedBy.decision === 'approve' ? 'Approved' : p.decidedBy.decision === 'reject' ? 'Rejected' : p.decidedBy.decision;
+      const approvers = p.decidedBy.decision === 'approve' && p.approvals.given.length > 1 ? p.approvals.given.map((g) => g.name).join(' and ') : p.decidedBy.name;
+      lines.push(`${verb} by ${escapeHtml(approvers)} at ${hhmm(p.decidedBy.at)}`);
+    }
+    if (p.result) {
+      const mark = p.state === 'succeeded' ? '✅' : p.state === 'failed' ? '❌' : '…';
+      lines.push(`${mark} ${escapeHtml(truncate(p.result.message, 600))}`);
+    }
+  }
+  return truncate(lines.join('\n'), 4000);
+}
+
+/** Inline keyboard of a card, or undefined when it has no buttons (Telegram then removes the keyboard). */
+export function cardKeyboard(v: IncidentCardView): InlineKeyboard | undefined {
+  if (v.buttons.length === 0) return undefined;
+  const kb = new InlineKeyboard();
+  for (const b of v.buttons) kb.text(b.label, b.data);
+  return kb;
+}
+
+/** `/incidents` answer. */
+export function renderIncidentList(items: IncidentSummary[]): string {
+  if (items.length === 0) return '✅ No open incidents.';
+  const lines = [`<b>Open incidents (${items.length})</b>`];
+  for (const i of items) {
+    lines.push(
+      `${SEVERITY_ICON[i.severity] ?? '🟡'} #${i.id} ${escapeHtml(i.alertname)}${i.target ? ` · <code>${escapeHtml(i.target)}</code>` : ''}` +
+        ` · since ${hhmm(i.openedAt)}${i.state ? ` · ${STATE_TEXT[i.state] ?? i.state}` : ''}`,
+    );
+  }
+  lines.push('', 'Details: /incident &lt;id&gt;');
+  return lines.join('\n');
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

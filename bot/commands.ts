@@ -1,0 +1,64 @@
+/**
+ * Read commands: /start, /help, /incidents, /incident <id>. The command list is also what
+ * `setMyCommands` publishes as Telegram's command menu.
+ */
+import { Composer, type Context } from 'grammy';
+import type { Agent } from '../agent/index.ts';
+import { cardKeyboard, escapeHtml, renderIncidentCard, renderIncidentList } from './cards.ts';
+
+/** Every command with its menu description and usage; /help prints this table. */
+export const COMMANDS = [
+  { command: 'start', description: 'What Watchkeeper is and who may approve', usage: '/start' },
+  { command: 'help', description: 'List every command', usage: '/help' },
+  { command: 'incidents', description: 'Open incidents', usage: '/incidents' },
+  { command: 'incident', description: 'One incident with its card', usage: '/incident <id>' },
+] as const;
+
+/** The /help text. */
+export function helpText(): string {
+  return ['<b>Watchkeeper commands</b>', ...COMMANDS.map((c) => `${escapeHtml(c.usage)} — ${escapeHtml(c.description)}`)].join('\n');
+}
+
+/**
+ * Composer for the read commands.
+ * @param agent the agent's public entry.
+ */
+export function commandsComposer(agent: Agent): Composer<Context> {
+  const c = new Composer<Context>();
+
+  c.command('start', async (ctx) => {
+    const role = ctx.from ? agent.roleOf(ctx.from.id) : undefined;
+    await ctx.reply(
+      [
+        '👋 <b>Watchkeeper</b> keeps watch over your Kubernetes clusters.',
+        'Alertmanager alerts become incident cards here, with a diagnosis and a proposed action that approvers can Approve or Reject.',
+        role ? `Your role: <b>${role}</b>.` : 'You are not on the operator list: you can read, not decide.',
+        '',
+        helpText(),
+      ].join('\n'),
+      { parse_mode: 'HTML' },
+    );
+  });
+
+  c.command('help', (ctx) => ctx.reply(helpText(), { parse_mode: 'HTML' }));
+
+  c.command('incidents', async (ctx) => {
+    await ctx.reply(renderIncidentList(await agent.openIncidents()), { parse_mode: 'HTML' });
+  });
+
+  c.command('incident', async (ctx) => {
+    const arg = ctx.match.trim();
+    if (!/^#?\d+$/.test(arg)) {
+      await ctx.reply('Usage: /incident <id>, e.g. /incident 12 (ids are listed by /incidents)');
+      return;
+    }
+    const card = await agent.incidentCard(Number(arg.replace('#', '')));
+    if (!card) {
+      await ctx.reply(`No incident #${arg.replace('#', '')}. See /incidents for open ones.`);
+      return;
+    }
+    await ctx.reply(renderIncidentCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+  });
+
+  return c;
+}

@@ -1,0 +1,179 @@
+/**
+ * Alertmanager webhook payloads (version 4): validation, normalisation, fingerprints and the
+ * incident target named by an alert's labels. Pure: no I/O, no clock.
+ *
+ * Source: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+ */
+import { z } from 'zod';
+import type { TargetRef } from './diagnosis.ts';
+
+const labelSet = z.record(z.string(), z.string(), { error: 'must be an object of string label values' });
+
+const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), {
+  message: 'must be an RFC 3339 timestamp, e.g. 2024-05-01T12:00:00Z',
+});
+
+const alertSchema = z.object({
+  status: z.enum(['firing', 'resolved']).optional(),
+  labels: labelSet.refine((l) => typeof l.alertname === 'string' && l.alertname !== '', {
+    message: 'must include a non-empty "alertname" label',
+  }),
+  annotations: labelSet.optional().default({}),
+  startsAt: timestamp,
+  endsAt: timestamp.optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().optional(),
+});
+
+/**
+ * zod schema of the webhook body. Unknown fields (e.g. `truncatedAlerts`, `notification_reason`,
+ * `routeLabels` of newer Alertmanagers) are ignored, as Alertmanager asks receivers to do.
+ */
+export const AlertmanagerPayloadSchema = z.object({
+  version: z.literal('4', { error: 'must be "4" (Alertmanager webhook payload version 4)' }),
+  groupKey: z.string({ error: 'must be a string such as {}:{alertname="X"}' }).min(1),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string().optional().default(''),
+  groupLabels: labelSet.optional().default({}),
+  commonLabels: labelSet.optional().default({}),
+  commonAnnotations: labelSet.optional().default({}),
+  externalURL: z.string().optional().default(''),
+  alerts: z.array(alertSchema).min(1, { message: 'must contain at least one alert' }),
+});
+
+export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
+
+/** One alert as Watchkeeper stores it: status inherited from the group when absent, times in UTC ms. */
+export interface NormalizedAlert {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  alertname: string;
+  severity: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** ISO-8601 UTC, millisecond precision. */
+  startsAt: string;
+  /** ISO-8601 UTC; undefined for Alertmanager's zero time `0001-01-01T00:00:00Z`. */
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+/** A validated delivery: the group and its alerts. */
+export interface AlertGroup {
+  groupKey: string;
+  receiver: string;
+  status: 'firing' | 'resolved';
+  groupLabels: Record<string, string>;
+  externalURL: string;
+  alerts: NormalizedAlert[];
+}
+
+/** Outcome of parsing a webhook body. */
+export type ParseResult = { kind: 'ok'; group: AlertGroup } | { kind: 'invalid'; message: string };
+
+/**
+ * Validates and normalises an Alertmanager webhook body.
+ * @param body parsed JSON of any shape.
+ * @returns `invalid` with a message naming each bad field (`alerts.0.startsAt: must be …`).
+ */
+export function parseAlertmanagerPayload(body: unknown): ParseResult {
+  const parsed = AlertmanagerPayloadSchema.safeParse(body);
+  if (!parsed.success) {
+    const message = parsed.error.issues
+      .slice(0, 10)
+      .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
+      .join('; ');
+    return { kind: 'invalid', message: `Not an Alertmanager v4 webhook payload: ${message}` };
+  }
+  const p = parsed.data;
+  return {
+    kind: 'ok',
+    group: {
+      groupKey: p.groupKey,
+      receiver: p.receiver,
+      status: p.status,
+      groupLabels: p.groupLabels,
+      externalURL: p.externalURL,
+      alerts: p.alerts.map((a) => ({
+        fingerprint: a.fingerprint || alertFingerprint(a.labels),
+        status: a.status ?? p.status,
+        alertname: a.labels.alertname,
+        severity: normalizeSeverity(a.labels.severity),
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: new Date(a.startsAt).toISOString(),
+        endsAt: a.endsAt && !a.endsAt.startsWith('0001-') ? new Date(a.endsAt).toISOString() : undefined,
+        generatorURL: a.generatorURL,
+      })),
+    },
+  };
+}
+
+/**
+ * Alertmanager's alert fingerprint: FNV-1a 64 over the sorted label names and values, each
+ * followed by the separator byte 0xff, printed as 16 hex digits (prometheus/common
+ * `model.LabelSet.Fingerprint`). Used when an older Alertmanager sends no `fingerprint`.
+ */
+export function alertFingerprint(labels: Record<string, string>): string {
+  const FNV_OFFSET = 0xcbf29ce484222325n;
+  const FNV_PRIME = 0x100000001b3n;
+  const MASK = 0xffffffffffffffffn;
+  let hash = FNV_OFFSET;
+  const mix = (bytes: Uint8Array) => {
+    for (const b of bytes) hash = ((hash ^ BigInt(b)) * FNV_PRIME) & MASK;
+  };
+  const encoder = new TextEncoder();
+  const sep = new Uint8Array([0xff]);
+  for (const name of Object.keys(labels).sort()) {
+    mix(encoder.encode(name));
+    mix(sep);
+    mix(encoder.encode(labels[name]));
+    mix(sep);
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/** Severities Watchkeeper orders by; unknown values map to `warning`. */
+export const SEVERITIES = ['critical', 'error', 'warning', 'info', 'none'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Lower-cases the `severity` label and maps unknown values (`slack`, `page`) to `warning`. */
+export function normalizeSeverity(value: string | undefined): Severity {
+  const v = (value ?? '').toLowerCase();
+  return (SEVERITIES as readonly string[]).includes(v) ? (v as Severity) : 'warning';
+}
+
+/** The most severe of a list (critical first). */
+export function worstSeverity(values: string[]): Severity {
+  const ranks = values.map((v) => SEVERITIES.indexOf(normalizeSeverity(v)));
+  return SEVERITIES[ranks.length ? Math.min(...ranks) : SEVERITIES.indexOf('warning')];
+}
+
+/**
+ * The object an alert is about, from kube-prometheus / kube-state-metrics label conventions, most
+ * specific workload first: `deployment`, `statefulset`, `daemonset`, `job_name`, `cronjob`, then
+ * `pod`, then `node`. `kubernetes_namespace` is accepted for `namespace` (older scrape configs).
+ * A `pod` label whose value looks like `<deployment>-<rs-hash>-<pod-hash>` still targets the Pod; the
+ * evidence gatherer walks up to its owner.
+ * @returns undefined when the labels name no Kubernetes object.
+ */
+export function targetFromLabels(labels: Record<string, string>): TargetRef | undefined {
+  const namespace = labels.namespace || labels.kubernetes_namespace || labels.exported_namespace || '';
+  const container = labels.container || undefined;
+  const workload: Array<[string, TargetRef['kind']]> = [
+    ['deployment', 'Deployment'],
+    ['statefulset', 'StatefulSet'],
+    ['daemonset', 'DaemonSet'],
+    ['job_name', 'Job'],
+    ['cronjob', 'CronJob'],
+    ['pod', 'Pod'],
+  ];
+  if (namespace) {
+    for (const [label, kind] of workload) {
+      const name = labels[label];
+      if (name) return { kind, namespace, name, ...(container ? { container } : {}) };
+    }
+  }
+  if (labels.node) return { kind: 'Node', namespace: '', name: labels.node };
+  return undefined;
+}

@@ -1,0 +1,575 @@
+/**
+ * The persistence the agent uses: every read and write of Watchkeeper's tables, each a single
+ * statement or one transaction. Hot paths (alert intake, job claims, state transitions) are plain
+ * SQL for speed and atomicity; the schema itself comes from the entities and migrations.
+ *
+ * All methods throw the driver's error when PostgreSQL fails; callers decide whether that is a
+ * 503 (webhook), a retry (jobs) or a polite error (chat).
+ */
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { AlertGroup } from '../domain/alerts.ts';
+import { worstSeverity } from '../domain/alerts.ts';
+import type { TargetRef } from '../domain/diagnosis.ts';
+import type { RemediationState } from '../domain/remediation.ts';
+import { AuditLogEntity, ChatMessageEntity, IncidentEntity, RemediationEntity } from './schema.ts';
+
+/** What one webhook delivery changed. */
+export interface IngestResult {
+  /** Alerts in the payload. */
+  received: number;
+  /** Alerts stored now (the rest were redeliveries). */
+  stored: number;
+  incidentId?: number;
+  /** created/reopened: a diagnosis was queued; resolved: the card will be edited. */
+  incidentChange: 'created' | 'reopened' | 'updated' | 'resolved' | 'none';
+}
+
+/** Options for {@link Store.ingest}. */
+export interface IngestOptions {
+  /** A group re-firing within this many seconds after resolving reopens its incident. */
+  dedupWindowS: number;
+  /** Summary line for a new incident (from annotations). */
+  summary: string;
+  /** Target from the first alert's labels, if any. */
+  target?: TargetRef;
+}
+
+/** A claimed job. */
+export interface JobRow {
+  id: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+/** Incident as the agent reads it. */
+export interface IncidentRow {
+  id: number;
+  groupKey: string;
+  status: 'open' | 'resolved';
+  alertname: string;
+  severity: string;
+  summary: string;
+  target: TargetRef | null;
+  groupLabels: Record<string, string>;
+  diagnosis: Record<string, unknown> | null;
+  openedAt: Date;
+  lastAlertAt: Date;
+  resolvedAt: Date | null;
+}
+
+/** Remediation as the agent reads it. */
+export interface RemediationRow {
+  id: number;
+  incidentId: number;
+  token: string;
+  action: string;
+  target: TargetRef;
+  params: Record<string, string | number>;
+  plan: Record<string, unknown>;
+  state: RemediationState;
+  approvalsRequired: number;
+  preState: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date | null;
+}
+
+/** A decision as stored. */
+export interface DecisionRow {
+  userId: number;
+  userName: string;
+  decision: string;
+  reason: string | null;
+  decidedAt: Date;
+}
+
+/** An audit row to write. */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  subject?: string;
+  input?: unknown;
+  output?: unknown;
+  durationMs?: number;
+  error?: string;
+}
+
+/** Outcome of {@link Store.decide}. */
+export type DecideOutcome =
+  | { kind: 'not_found' }
+  | { kind: 'not_pending'; remediation: RemediationRow; decisions: DecisionRow[] }
+  | { kind: 'already_voted'; remediation: RemediationRow; decisions: DecisionRow[] }
+  | { kind: 'recorded'; remediation: RemediationRow; decisions: DecisionRow[]; approvals: number }
+  | { kind: 'decided'; remediation: RemediationRow; decisions: DecisionRow[] };
+
+/** Postgres access for the agent. Construct once per process with the ORM; it forks per call. */
+export class Store {
+  constructor(private readonly orm: MikroORM) {}
+
+  private em(): EntityManager {
+    return this.orm.em.fork();
+  }
+
+  /** True when PostgreSQL answers `select 1` (for /readyz). Never throws. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.em().execute('select 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Stores one Alertmanager delivery idempotently and groups it into an incident, in one
+   * transaction, queueing follow-up jobs (transactional outbox):
+   * - alerts are inserted once per (fingerprint, startsAt, status); a redelivery changes nothing;
+   * - new firing alerts join the group's open incident, reopen one resolved within the dedup
+   *   window, or open a new one (→ `diagnose` job);
+   * - when every alert of the open incident is resolved, the incident resolves (→ `incident-resolved` job).
+   * Retries itself on a unique-constraint race with a concurrent delivery of the same group.
+   */
+  async ingest(group: AlertGroup, now: Date, opts: IngestOptions): Promise<IngestResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.em().transactional((em) => this.ingestTx(em, group, now, opts));
+      } catch (err) {
+        if (attempt < 3 && err instanceof UniqueConstraintViolationException) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async ingestTx(em: EntityManager, group: AlertGroup, now: Date, opts: IngestOptions): Promise<IngestResult> {
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (const a of group.alerts) {
+      tuples.push('(?,?,?,?,?,?,?,?,?,?,?,?)');
+      values.push(
+        a.fingerprint,
+        a.status,
+        a.startsAt,
+        a.endsAt ?? null,
+        a.alertname,
+        a.severity,
+        JSON.stringify(a.labels),
+        JSON.stringify(a.annotations),
+        a.generatorURL ?? null,
+        group.groupKey,
+        group.receiver,
+        now,
+      );
+    }
+    const inserted = await em.execute<Array<{ id: string; status: 'firing' | 'resolved'; severity: string }>>(
+      `insert into alert (fingerprint, status, starts_at, ends_at, alertname, severity, labels, annotations, generator_url, group_key, receiver, received_at)
+       values ${tuples.join(',')}
+       on conflict on constraint alert_fingerprint_starts_at_status_unique do nothing
+       returning id, status, severity`,
+      values,
+    );
+    const result: IngestResult = { received: group.alerts.length, stored: inserted.length, incidentChange: 'none' };
+    if (inserted.length === 0) return result;
+
+    const firing = inserted.filter((r) => r.status === 'firing');
+    let incident = await em.execute<Array<{ id: number; severity: string }>>(
+      `select id, severity from incident where group_key = ? and status = 'open' for update`,
+      [group.groupKey],
+      'all',
+    );
+    if (firing.length > 0) {
+      const severity = worstSeverity([...firing.map((r) => r.severity), ...(incident[0] ? [incident[0].severity] : [])]);
+      if (incident[0]) {
+        result.incidentChange = 'updated';
+        await em.execute('update incident set last_alert_at = ?, severity = ? where id = ?', [now, severity, incident[0].id], 'run');
+      } else {
+        const windowStart = new Date(now.getTime() - opts.dedupWindowS * 1000);
+        const reopened = await em.execute<Array<{ id: number; severity: string }>>(
+          `update incident set status = 'open', resolved_at = null, last_alert_at = ?, severity = ?
+           where id = (select id from incident where group_key = ? and status = 'resolved' and resolved_at >= ?
+                       order by resolved_at desc limit 1 for update)
+           returning id, severity`,
+          [now, severity, group.groupKey, windowStart],
+        );
+        if (reopened[0]) {
+          result.incidentChange = 'reopened';
+          incident = reopened;
+        } else {
+          incident = await em.execute<Array<{ id: number; severity: string }>>(
+            `insert into incident (group_key, status, alertname, severity, summary, target, group_labels, opened_at, last_alert_at)
+             values (?, 'open', ?, ?, ?, ?, ?, ?, ?) returning id, severity`,
+            [
+              group.groupKey,
+              group.alerts[0].alertname,
+              severity,
+              opts.summary,
+              opts.target ? JSON.stringify(opts.target) : null,
+              JSON.stringify(group.groupLabels),
+              now,
+              now,
+            ],
+          );
+          result.incidentChange = 'created';
+        }
+        await this.enqueueTx(em, 'diagnose', { incidentId: incident[0].id }, now);
+      }
+    }
+    const incidentId = incident[0]?.id;
+    if (incidentId === undefined) return result; // resolved alerts of a group with no open incident: stored only
+    result.incidentId = incidentId;
+    await em.execute(
+      `update alert set incident_id = ? where id in (${inserted.map(() => '?').join(',')})`,
+      [incidentId, ...inserted.map((r) => r.id)],
+      'run',
+    );
+    if (firing.length < inserted.length) {
+      const [{ firing: stillFiring }] = await em.execute<Array<{ firing: number }>>(
+        `select count(*)::int as firing from (
+           select distinct on (fingerprint) status from alert where incident_id = ?
+           order by fingerprint, starts_at desc, (status = 'resolved') desc, id desc) latest
+         where status = 'firing'`,
+        [incidentId],
+      );
+      if (stillFiring === 0) {
+        await em.execute(`update incident set status = 'resolved', resolved_at = ? where id = ?`, [now, incidentId], 'run');
+        await this.enqueueTx(em, 'incident-resolved', { incidentId }, now);
+        result.incidentChange = 'resolved';
+      }
+    }
+    return result;
+  }
+
+  private async enqueueTx(em: EntityManager, kind: string, payload: Record<string, unknown>, runAt: Date): Promise<void> {
+    await em.execute(
+      `insert into job (kind, payload, state, attempts, run_at, created_at) values (?, ?, 'queued', 0, ?, ?)`,
+      [kind, JSON.stringify(payload), runAt, runAt],
+      'run',
+    );
+  }
+
+  /** Queues a job to run at `runAt`. */
+  async enqueue(kind: string, payload: Record<string, unknown>, runAt: Date): Promise<void> {
+    await this.enqueueTx(this.em(), kind, payload, runAt);
+  }
+
+  /**
+   * Claims the oldest due job (`FOR UPDATE SKIP LOCKED`, so several workers never take the same one).
+   * @returns undefined when nothing is due.
+   */
+  async claimJob(now: Date): Promise<JobRow | undefined> {
+    const rows = await this.em().execute<Array<{ id: string; kind: string; payload: Record<string, unknown>; attempts: number }>>(
+      `update job set state = 'running', locked_at = ?, attempts = attempts + 1
+       where id = (select id from job where state = 'queued' and run_at <= ? order by run_at, id for update skip locked limit 1)
+       returning id, kind, payload, attempts`,
+      [now, now],
+    );
+    const r = rows[0];
+    return r ? { id: Number(r.id), kind: r.kind, payload: r.payload, attempts: r.attempts } : undefined;
+  }
+
+  /** Marks a job done. */
+  async completeJob(id: number): Promise<void> {
+    await this.em().execute(`update job set state = 'done', locked_at = null, last_error = null where id = ?`, [id], 'run');
+  }
+
+  /** Records a failure: requeued at `retryAt`, or failed for good when `retryAt` is undefined. */
+  async failJob(id: number, error: string, retryAt?: Date): Promise<void> {
+    await this.em().execute(
+      `update job set state = ?, locked_at = null, last_error = ?, run_at = coalesce(?, run_at) where id = ?`,
+      [retryAt ? 'queued' : 'failed', error.slice(0, 4000), retryAt ?? null, id],
+      'run',
+    );
+  }
+
+  /**
+   * Requeues jobs left `running` by a process that died (locked before `lockedBefore`).
+   * @returns how many were requeued.
+   */
+  async requeueStaleJobs(lockedBefore: Date): Promise<number> {
+    const r = await this.em().execute<{ affectedRows: number }>(
+      `update job set state = 'queued', locked_at = null where state = 'running' and locked_at < ?`,
+      [lockedBefore],
+      'run',
+    );
+    return r.affectedRows;
+  }
+
+  /** Counts jobs per state (for tests and metrics). */
+  async jobCounts(): Promise<Record<string, number>> {
+    const rows = await this.em().execute<Array<{ state: string; n: number }>>(
+      'select state, count(*)::int as n from job group by state',
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /** One incident, or undefined. */
+  async getIncident(id: number): Promise<IncidentRow | undefined> {
+    const row = await this.em().findOne(IncidentEntity, { id });
+    return row ? toIncidentRow(row) : undefined;
+  }
+
+  /** Open incidents, newest first (at most `limit`). */
+  async listOpenIncidents(limit = 50): Promise<IncidentRow[]> {
+    const rows = await this.em().find(IncidentEntity, { status: 'open' }, { orderBy: { id: 'desc' }, limit });
+    return rows.map(toIncidentRow);
+  }
+
+  /** Stores the diagnosis (and the resolved target) of an incident. */
+  async setDiagnosis(incidentId: number, diagnosis: Record<string, unknown>, target: TargetRef | null): Promise<void> {
+    await this.em().nativeUpdate(IncidentEntity, { id: incidentId }, { diagnosis, target });
+  }
+
+  /** Creates a remediation in `state` with its opaque callback token. */
+  async createRemediation(input: {
+    incidentId: number;
+    token: string;
+    action: string;
+    target: TargetRef;
+    params: Record<string, string | number>;
+    plan: Record<string, unknown>;
+    state: RemediationState;
+    approvalsRequired: number;
+    now: Date;
+    expiresAt?: Date;
+  }): Promise<RemediationRow> {
+    const em = this.em();
+    const entity = em.create(RemediationEntity, {
+      incident: input.incidentId,
+      token: input.token,
+      action: input.action,
+      target: input.target,
+      params: input.params,
+      plan: input.plan,
+      state: input.state,
+      approvalsRequired: Number.isFinite(input.approvalsRequired) ? input.approvalsRequired : 99,
+      createdAt: input.now,
+      updatedAt: input.now,
+      expiresAt: input.expiresAt ?? null,
+    });
+    await em.flush();
+    return toRemediationRow(entity);
+  }
+
+  /** A remediation by id. */
+  async getRemediation(id: number): Promise<RemediationRow | undefined> {
+    const row = await this.em().findOne(RemediationEntity, { id });
+    return row ? toRemediationRow(row) : undefined;
+  }
+
+  /** A remediation by its callback token. */
+  async findRemediationByToken(token: string): Promise<RemediationRow | undefined> {
+    const row = await this.em().findOne(RemediationEntity, { token });
+    return row ? toRemediationRow(row) : undefined;
+  }
+
+  /** The newest remediation of an incident. */
+  async latestRemediation(incidentId: number): Promise<RemediationRow | undefined> {
+    const row = await this.em().findOne(RemediationEntity, { incident: incidentId }, { orderBy: { id: 'desc' } });
+    return row ? toRemediationRow(row) : undefined;
+  }
+
+  /** Decisions on a remediation, oldest first. */
+  async decisions(remediationId: number): Promise<DecisionRow[]> {
+    return this.decisionsTx(this.em(), remediationId);
+  }
+
+  /**
+   * One atomic conditional transition: `from` (any of) → `to`, with optional field updates.
+   * @returns the updated row, or undefined when the remediation was not in a `from` state (someone else won).
+   */
+  async transition(
+    id: number,
+    from: readonly RemediationState[],
+    to: RemediationState,
+    now: Date,
+    fields: { result?: Record<string, unknown>; preState?: Record<string, unknown>; plan?: Record<string, unknown> } = {},
+  ): Promise<RemediationRow | undefined> {
+    const em = this.em();
+    const count = await em.nativeUpdate(
+      RemediationEntity,
+      { id, state: { $in: [...from] } },
+      { state: to, updatedAt: now, ...fields },
+    );
+    if (count === 0) return undefined;
+    return this.getRemediation(id);
+  }
+
+  /**
+   * Records a decision and, when it completes the remediation's approvals (or rejects it),
+   * transitions it — all under a row lock, so double taps and racing approvers are serialised:
+   * exactly one transaction moves `pending` on. An approval that completes the set queues an
+   * `execute` job in the same transaction.
+   */
+  async decide(input: {
+    token: string;
+    userId: number;
+    userName: string;
+    decision: 'approve' | 'reject';
+    reason?: string;
+    now: Date;
+  }): Promise<DecideOutcome> {
+    return this.em().transactional(async (em) => {
+      const locked = await em.execute<Array<{ id: number; state: RemediationState; approvals_required: number }>>(
+        `select id, state, approvals_required from remediation where token = ? for update`,
+        [input.token],
+      );
+      const rem = locked[0];
+      if (!rem) return { kind: 'not_found' } as const;
+      const current = async () => ({
+        remediation: toRemediationRow((await em.findOneOrFail(RemediationEntity, { id: rem.id }, { refresh: true }))!),
+        decisions: await this.decisionsTx(em, rem.id),
+      });
+      if (rem.state !== 'pending') return { kind: 'not_pending', ...(await current()) } as const;
+      const inserted = await em.execute<Array<{ id: number }>>(
+        `insert into approval_decision (remediation_id, user_id, user_name, decision, reason, decided_at)
+         values (?, ?, ?, ?, ?, ?) on conflict on constraint approval_decision_once_per_user do nothing returning id`,
+        [rem.id, input.userId, input.userName, input.decision, input.reason ?? null, input.now],
+      );
+      if (inserted.length === 0) return { kind: 'already_voted', ...(await current()) } as const;
+      if (input.decision === 'reject') {
+        await em.execute(`update remediation set state = 'rejected', updated_at = ? where id = ?`, [input.now, rem.id], 'run');
+        return { kind: 'decided', ...(await current()) } as const;
+      }
+      const [{ n }] = await em.execute<Array<{ n: number }>>(
+        `select count(distinct user_id)::int as n from approval_decision where remediation_id = ? and decision = 'approve'`,
+        [rem.id],
+      );
+      if (n < rem.approvals_required) return { kind: 'recorded', approvals: n, ...(await current()) } as const;
+      await em.execute(`update remediation set state = 'approved', updated_at = ? where id = ?`, [input.now, rem.id], 'run');
+      await this.enqueueTx(em, 'execute', { remediationId: rem.id }, input.now);
+      return { kind: 'decided', ...(await current()) } as const;
+    });
+  }
+
+  private async decisionsTx(em: EntityManager, remediationId: number): Promise<DecisionRow[]> {
+    const rows = await em.execute<Array<Omit<DecisionRow, 'decidedAt'> & { decidedAt: string | Date }>>(
+      `select user_id::float8 as "userId", user_name as "userName", decision, reason, decided_at as "decidedAt"
+       from approval_decision where remediation_id = ? order by id`,
+      [remediationId],
+    );
+    // Raw queries return timestamptz as text; entities get Dates.
+    return rows.map((r) => ({ ...r, decidedAt: new Date(r.decidedAt) }));
+  }
+
+  /** Cancels undecided remediations of an incident (e.g. its alert resolved). @returns ids cancelled. */
+  async cancelPending(incidentId: number, now: Date): Promise<number[]> {
+    const rows = await this.em().execute<Array<{ id: number }>>(
+      `update remediation set state = 'cancelled', updated_at = ? where incident_id = ? and state in ('proposed','pending','snoozed') returning id`,
+      [now, incidentId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Remediations whose approval window passed while pending. */
+  async expirePending(now: Date): Promise<RemediationRow[]> {
+    const rows = await this.em().execute<Array<{ id: number }>>(
+      `update remediation set state = 'expired', updated_at = ? where state = 'pending' and expires_at < ? returning id`,
+      [now, now],
+    );
+    const out: RemediationRow[] = [];
+    for (const r of rows) {
+      const rem = await this.getRemediation(r.id);
+      if (rem) out.push(rem);
+    }
+    return out;
+  }
+
+  /** Remediations left in executing/verifying (after a crash), to reconcile. */
+  async inFlightRemediations(): Promise<RemediationRow[]> {
+    const rows = await this.em().find(RemediationEntity, { state: { $in: ['executing', 'verifying'] } });
+    return rows.map(toRemediationRow);
+  }
+
+  /** Appends an audit row. */
+  async audit(entry: AuditEntry, now: Date): Promise<void> {
+    const em = this.em();
+    em.create(AuditLogEntity, {
+      at: now,
+      actor: entry.actor,
+      action: entry.action,
+      subject: entry.subject ?? null,
+      input: entry.input ?? null,
+      output: entry.output ?? null,
+      durationMs: entry.durationMs === undefined ? null : Math.round(entry.durationMs),
+      error: entry.error ?? null,
+    });
+    await em.flush();
+  }
+
+  /** Audit rows about a subject (e.g. `remediation:4`), oldest first. */
+  async auditTrail(subject: string): Promise<AuditEntry[]> {
+    const rows = await this.em().find(AuditLogEntity, { subject }, { orderBy: { id: 'asc' } });
+    return rows.map((r) => ({
+      actor: r.actor,
+      action: r.action,
+      subject: r.subject ?? undefined,
+      input: r.input,
+      output: r.output,
+      durationMs: r.durationMs ?? undefined,
+      error: r.error ?? undefined,
+    }));
+  }
+
+  /** Remembers the chat message of a card. */
+  async saveCardMessage(input: { chatId: number; messageId: number; kind: string; incidentId?: number; remediationId?: number; now: Date }): Promise<void> {
+    const em = this.em();
+    em.create(ChatMessageEntity, {
+      chatId: input.chatId,
+      messageId: input.messageId,
+      kind: input.kind,
+      incident: input.incidentId ?? null,
+      remediation: input.remediationId ?? null,
+      createdAt: input.now,
+      updatedAt: input.now,
+    });
+    await em.flush();
+  }
+
+  /** Card messages of an incident. */
+  async cardMessages(incidentId: number): Promise<Array<{ chatId: number; messageId: number; kind: string }>> {
+    return this.em().execute(
+      `select chat_id::float8 as "chatId", message_id as "messageId", kind from chat_message where incident_id = ? order by id`,
+      [incidentId],
+    );
+  }
+}
+
+function toIncidentRow(e: InstanceType<typeof IncidentEntity.class> | Record<string, unknown>): IncidentRow {
+  const r = e as unknown as IncidentRow;
+  return {
+    id: r.id,
+    groupKey: r.groupKey,
+    status: r.status,
+    alertname: r.alertname,
+    severity: r.severity,
+    summary: r.summary,
+    target: r.target ?? null,
+    groupLabels: r.groupLabels,
+    diagnosis: r.diagnosis ?? null,
+    openedAt: r.openedAt,
+    lastAlertAt: r.lastAlertAt,
+    resolvedAt: r.resolvedAt ?? null,
+  };
+}
+
+function toRemediationRow(e: unknown): RemediationRow {
+  const r = e as Record<string, unknown> & { incident: { id: number } | number };
+  return {
+    id: r.id as number,
+    incidentId: typeof r.incident === 'number' ? r.incident : r.incident.id,
+    token: r.token as string,
+    action: r.action as string,
+    target: r.target as TargetRef,
+    params: r.params as Record<string, string | number>,
+    plan: r.plan as Record<string, unknown>,
+    state: r.state as RemediationState,
+    approvalsRequired: r.approvalsRequired as number,
+    preState: (r.preState as Record<string, unknown> | null) ?? null,
+    result: (r.result as Record<string, unknown> | null) ?? null,
+    createdAt: r.createdAt as Date,
+    updatedAt: r.updatedAt as Date,
+    expiresAt: (r.expiresAt as Date | null) ?? null,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Scheduled jobs (node-cron). Each run has its own try/catch: a failing run is logged and the
+ * schedule goes on.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Agent } from '../agent/index.ts';
+
+/** Options for {@link startSchedules}. */
+export interface ScheduleOptions {
+  /** IANA time zone of the schedules. */
+  timezone: string;
+}
+
+/** A running set of schedules. */
+export interface Schedules {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the schedules:
+ * - `approval-expiry`, every minute: undecided cards past their TTL are expired and edited.
+ */
+export function startSchedules(agent: Agent, log: Logger, opts: ScheduleOptions): Schedules {
+  const jlog = log.child({ component: 'jobs' });
+  const tasks: ScheduledTask[] = [];
+  const add = (name: string, expression: string, run: () => Promise<unknown>) => {
+    tasks.push(
+      cron.schedule(
+        expression,
+        async () => {
+          const t0 = Date.now();
+          try {
+            const result = await run();
+            jlog.debug({ job: name, result, ms: Date.now() - t0 }, 'scheduled job done');
+          } catch (err) {
+            jlog.error({ err, job: name }, 'scheduled job failed; will run again at its next time');
+          }
+        },
+        { name, timezone: opts.timezone, noOverlap: true },
+      ),
+    );
+  };
+  add('approval-expiry', '* * * * *', () => agent.expireApprovals());
+  return {
+    async stop() {
+      await Promise.all(tasks.map((t) => t.destroy()));
+    },
+  };
+}

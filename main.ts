@@ -1,0 +1,252 @@
+/**
+ * Watchkeeper's command line and composition root: config → ORM → adapters → agent →
+ * bot/server/jobs, and a graceful stop. The only module that wires adapters together.
+ *
+ * Commands (`npx watchkeeper <command>`):
+ *   serve     run the bot, the webhook server and the schedules (npm start)
+ *   migrate   apply database migrations and exit (npm run migrate)
+ *   config    print the parsed configuration with secrets masked
+ *   help      usage
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { webhookCallback, type Bot, type Context } from 'grammy';
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import pino, { type Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError, loadConfig, serveProblems, type Config } from './config.ts';
+import { Agent } from './agent/index.ts';
+import { KubernetesCluster, loadKubeConfig } from './agent/k8s/cluster.ts';
+import { createAgentMetrics } from './agent/metrics.ts';
+import type { ModelDiagnoser } from './agent/diagnose.ts';
+import { createBotApi, installHandlers, publishCommands } from './bot/index.ts';
+import { createNotifier } from './bot/notifier.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './entities/embedded.ts';
+import { migrateUp, openOrm, type MikroORM } from './entities/orm.ts';
+import { Store } from './entities/store.ts';
+import { startSchedules, type Schedules } from './jobs/index.ts';
+import { createServer } from './server/index.ts';
+
+/** Test seams for {@link startWatchkeeper}; production passes none. */
+export interface StartOverrides {
+  /** Use this database instead of DATABASE_URL / embedded. */
+  databaseUrl?: string;
+  /** Use this KubeConfig instead of KUBECONFIG / in-cluster. */
+  kubeConfig?: KubeConfig;
+  /** `none`: the caller feeds updates to `handle.bot` itself (emulator tests). Default: config's mode. */
+  telegramDelivery?: 'polling' | 'webhook' | 'none';
+  /** Throttle Telegram calls (default true). */
+  throttle?: boolean;
+  /** Start the cron schedules (default true). */
+  schedules?: boolean;
+  logger?: Logger;
+  model?: ModelDiagnoser;
+  /** Worker poll interval, ms. */
+  workerPollMs?: number;
+}
+
+/** A running Watchkeeper. */
+export interface WatchkeeperHandle {
+  config: Readonly<Config>;
+  agent: Agent;
+  bot: Bot<Context>;
+  orm: MikroORM;
+  store: Store;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Stops everything in reverse order of start; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Watchkeeper: database (embedded when DATABASE_URL is unset) and migrations, Kubernetes
+ * client, bot, agent (job worker), HTTP server, schedules.
+ * @throws ConfigError when the configuration cannot serve; other errors when a dependency cannot start.
+ */
+export async function startWatchkeeper(config: Readonly<Config>, overrides: StartOverrides = {}): Promise<WatchkeeperHandle> {
+  const log = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'watchkeeper' } });
+  const problems = serveProblems(config);
+  if (problems.length) throw new ConfigError(`Cannot serve:\n  ${problems.join('\n  ')}`, problems);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    while (stops.length) {
+      const s = stops.pop()!;
+      await s().catch((err) => log.error({ err }, 'error while stopping'));
+    }
+  };
+  try {
+    let url = overrides.databaseUrl ?? config.database.url;
+    if (!url) {
+      log.info({ dir: config.database.embeddedDir }, 'DATABASE_URL unset: starting embedded PostgreSQL');
+      const db: EmbeddedDatabase = await startEmbeddedPostgres({
+        dir: config.database.embeddedDir,
+        port: config.database.embeddedPort,
+        log: (line) => log.debug({ component: 'postgres' }, line),
+      });
+      stops.push(() => db.stop());
+      url = db.url;
+    }
+    const orm = await openOrm({ url });
+    stops.push(() => orm.close());
+    const applied = await migrateUp(orm);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    const store = new Store(orm);
+
+    const kc = overrides.kubeConfig ?? loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context });
+    const cluster = new KubernetesCluster(kc);
+
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = createAgentMetrics(registry);
+
+    const bot = createBotApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
+    const agent = new Agent(
+      { store, cluster, notifier: createNotifier(bot.api), clock: { now: () => new Date() }, log, model: overrides.model, metrics },
+      {
+        alertChatId: config.telegram.chatIds[0],
+        operators: config.telegram.operators,
+        dedupWindowS: config.incidents.dedupWindowS,
+        approvalTtlS: config.incidents.approvalTtlS,
+        verifyTimeoutMs: config.kubernetes.verifyTimeoutS * 1000,
+        verifyPollMs: config.kubernetes.verifyPollMs,
+        logTailLines: config.kubernetes.logTailLines,
+        policy: config.policy,
+        worker: overrides.workerPollMs ? { pollMs: overrides.workerPollMs } : undefined,
+      },
+    );
+    installHandlers(bot, { agent, chatIds: config.telegram.chatIds, log });
+    await bot.init();
+    // The command menu is cosmetic: never hold up start-up (auto-retry may back off for a while).
+    void publishCommands(bot, log);
+
+    const delivery = overrides.telegramDelivery ?? config.telegram.mode;
+    const app = createServer({
+      agent,
+      log,
+      registry,
+      metrics,
+      auth: { bearerToken: config.http.bearerToken, basicAuth: config.http.basicAuth },
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      telegramWebhook:
+        delivery === 'webhook' ? webhookCallback(bot, 'express', { secretToken: config.telegram.webhookSecret }) : undefined,
+    });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    stops.push(() => new Promise<void>((r) => server.close(() => r())));
+    const address = server.address() as AddressInfo;
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+
+    await agent.start();
+    stops.push(() => agent.stop());
+
+    if (delivery === 'polling') {
+      const runner: RunnerHandle = run(bot);
+      stops.push(async () => {
+        if (runner.isRunning()) await runner.stop();
+      });
+    } else if (delivery === 'webhook') {
+      await bot.api.setWebhook(config.telegram.webhookUrl!, { secret_token: config.telegram.webhookSecret });
+    }
+    if (overrides.schedules !== false) {
+      const schedules: Schedules = startSchedules(agent, log, { timezone: config.timezone });
+      stops.push(() => schedules.stop());
+    }
+    log.info({ url: `http://${host}:${address.port}`, delivery, chats: config.telegram.chatIds }, 'watchkeeper is up');
+    return { config, agent, bot, orm, store, url: `http://${host}:${address.port}`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const USAGE = `Usage: watchkeeper <command>
+
+Commands:
+  serve      Run the bot, the Alertmanager webhook server and the schedules (npm start)
+  migrate    Apply database migrations and exit (npm run migrate)
+  config     Print the parsed configuration (secrets masked)
+  help       This text
+
+Configuration is read from environment variables; see README.md.`;
+
+/**
+ * Runs a CLI command.
+ * @param argv arguments after the program name.
+ * @returns the process exit code (0 ok, 1 failure, 2 usage error).
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve();
+      case 'migrate':
+        return await migrate();
+      case 'config':
+        process.stdout.write(`${JSON.stringify(maskSecrets(loadConfig()), null, 2)}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`Unknown command "${command}"${rest.length ? ` (with ${rest.join(' ')})` : ''}.\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`watchkeeper ${command} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const handle = await startWatchkeeper(config);
+  const log = pino({ level: config.logLevel });
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection (kept running)'));
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'stopping gracefully');
+      void handle.stop().then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+async function migrate(): Promise<number> {
+  const config = loadConfig();
+  let db: EmbeddedDatabase | undefined;
+  let url = config.database.url;
+  if (!url) {
+    db = await startEmbeddedPostgres({ dir: config.database.embeddedDir, port: config.database.embeddedPort });
+    url = db.url;
+  }
+  const orm = await openOrm({ url });
+  try {
+    const applied = await migrateUp(orm);
+    process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
+    return 0;
+  } finally {
+    await orm.close();
+    await db?.stop();
+  }
+}
+
+function maskSecrets(config: Readonly<Config>): unknown {
+  return JSON.parse(
+    JSON.stringify(config, (key, value) =>
+      /token|password|apiKey|secret/i.test(key) && typeof value === 'string' ? '***' : key === 'url' && typeof value === 'string' ? value.replace(/\/\/[^@]*@/, '//***@') : value,
+    ),
+  );
+}

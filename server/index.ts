@@ -1,0 +1,125 @@
+/**
+ * The HTTP server: Alertmanager webhook, Telegram webhook mode, /healthz, /readyz, /metrics.
+ * One error middleware is the funnel for everything express itself rejects.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { parseAlertmanagerPayload } from '../domain/alerts.ts';
+import type { Agent } from '../agent/index.ts';
+import type { AgentMetrics } from '../agent/metrics.ts';
+
+/** Options for {@link createServer}. */
+export interface ServerOptions {
+  agent: Agent;
+  log: Logger;
+  registry: Registry;
+  metrics?: AgentMetrics;
+  /** Alertmanager auth: bearer token and/or basic credentials; a request must match one. */
+  auth: { bearerToken?: string; basicAuth?: { user: string; password: string } };
+  /** Largest accepted body, bytes. */
+  bodyLimitBytes: number;
+  /** Telegram webhook handler (webhook mode), mounted at POST /telegram/webhook. */
+  telegramWebhook?: express.RequestHandler;
+}
+
+/**
+ * Builds the express app (not listening).
+ *
+ * `POST /webhooks/alertmanager` answers:
+ * - 202 `{stored, received, incidentId, incidentChange}` once the alerts are durably stored;
+ * - 400 with `{error}` saying what is wrong (malformed JSON, not a v4 payload) — Alertmanager treats
+ *   4xx as permanent, so nothing is retried for a bad body;
+ * - 401 without valid credentials; 413 above the body limit; 415 for a non-JSON content type;
+ * - 503 when PostgreSQL is unreachable, so Alertmanager retries.
+ */
+export function createServer(opts: ServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const log = opts.log.child({ component: 'http' });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await opts.agent.ready();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', opts.registry.contentType).send(await opts.registry.metrics());
+  });
+
+  app.post(
+    '/webhooks/alertmanager',
+    requireAuth(opts.auth),
+    express.json({ limit: opts.bodyLimitBytes, strict: false, type: () => true }),
+    async (req: Request, res: Response) => {
+      const started = process.hrtime.bigint();
+      const finish = (status: number, body: unknown) => {
+        res.status(status).json(body);
+        opts.metrics?.webhookSeconds.observe({ status: String(status) }, Number(process.hrtime.bigint() - started) / 1e9);
+      };
+      const parsed = parseAlertmanagerPayload(req.body);
+      if (parsed.kind === 'invalid') {
+        log.warn({ reason: parsed.message }, 'rejected Alertmanager payload');
+        return finish(400, { error: parsed.message });
+      }
+      try {
+        const result = await opts.agent.ingestAlerts(parsed.group);
+        return finish(202, result);
+      } catch (err) {
+        log.error({ err }, 'could not store alerts; answering 503 so Alertmanager retries');
+        return finish(503, { error: 'database unavailable; retry later' });
+      }
+    },
+  );
+
+  if (opts.telegramWebhook) app.post('/telegram/webhook', express.json({ limit: '1mb' }), opts.telegramWebhook);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+
+  // The error funnel: body-parser errors and anything thrown by a handler.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      return res.status(413).json({ error: `body larger than ${opts.bodyLimitBytes} bytes; lower max_alerts in the receiver` });
+    }
+    if (e.type === 'entity.parse.failed') {
+      return res.status(400).json({ error: `body is not valid JSON: ${e.message}` });
+    }
+    if (e.status && e.status >= 400 && e.status < 500) return res.status(e.status).json({ error: e.message });
+    log.error({ err }, 'unhandled error in HTTP handler');
+    return res.status(500).json({ error: 'internal error' });
+  });
+  return app;
+}
+
+/**
+ * Bearer or basic auth, compared in constant time. Without configured credentials every request
+ * is refused (serve refuses to start that way; this is defence in depth).
+ */
+export function requireAuth(auth: ServerOptions['auth']): express.RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const [scheme, value = ''] = header.split(/\s+/, 2);
+    let ok = false;
+    if (auth.bearerToken && scheme?.toLowerCase() === 'bearer') ok = safeEqual(value, auth.bearerToken);
+    if (!ok && auth.basicAuth && scheme?.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      ok = i > 0 && safeEqual(decoded.slice(0, i), auth.basicAuth.user) && safeEqual(decoded.slice(i + 1), auth.basicAuth.password);
+    }
+    if (ok) return next();
+    res.set('WWW-Authenticate', auth.bearerToken ? 'Bearer' : 'Basic realm="watchkeeper"');
+    res.status(401).json({ error: 'missing or wrong credentials: configure http_config.authorization (bearer) or basic_auth in the Alertmanager receiver' });
+  };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
