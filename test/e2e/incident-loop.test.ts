@@ -254,7 +254,8 @@ describe('incident loop end to end', () => {
     );
     await post(firing(fixture02()));
     const card = await cardOffering('✅ Approve');
-    const data = card.buttons.find((b) => b.text === '✅ Approve')!.callback_data!;
+    const button = card.buttons.find((b) => b.text === '✅ Approve')!;
+    const data = 'callback_data' in button ? button.callback_data : '';
     expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
     expect(data).toMatch(/^wk:a:[A-Za-z0-9_-]{12}$/);
 
