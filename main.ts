@@ -27,6 +27,8 @@ import { migrateUp, openOrm, type MikroORM } from './entities/orm.ts';
 import { Store } from './entities/store.ts';
 import { startSchedules, type Schedules } from './jobs/index.ts';
 import { createServer } from './server/index.ts';
+import { createModelRouter } from './agent/llm/index.ts';
+import { driftDiffCommand } from './agent/drift-offline.ts';
 
 /** Test seams for {@link startWatchkeeper}; production passes none. */
 export interface StartOverrides {
@@ -100,9 +102,31 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     collectDefaultMetrics({ register: registry });
     const metrics = createAgentMetrics(registry);
 
+    const model =
+      overrides.model ??
+      (config.models.primary || config.models.secondary
+        ? createModelRouter(config.models, {
+            audit: (r) =>
+              store.audit(
+                {
+                  actor: 'worker',
+                  action: 'model.call',
+                  subject: `model:${r.intent}`,
+                  input: { intent: r.intent, sensitivity: r.sensitivity, step: r.step, promptTokens: r.promptTokens, redaction: r.redaction },
+                  output: { provider: r.provider, model: r.model, outcome: r.outcome, tokensIn: r.tokensIn, tokensOut: r.tokensOut },
+                  durationMs: r.latencyMs,
+                  error: r.fallbackReason,
+                },
+                new Date(),
+              ),
+            logger: log.child({ component: 'models' }),
+          })
+        : undefined);
+    if (!model) log.info('no OLLAMA_MODEL configured: diagnosis is rules-only');
+
     const bot = createBotApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
     const agent = new Agent(
-      { store, cluster, notifier: createNotifier(bot.api), clock: { now: () => new Date() }, log, model: overrides.model, metrics },
+      { store, cluster, notifier: createNotifier(bot.api), clock: { now: () => new Date() }, log, model, metrics },
       {
         alertChatId: config.telegram.chatIds[0],
         operators: config.telegram.operators,
@@ -116,9 +140,14 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
       },
     );
     installHandlers(bot, { agent, chatIds: config.telegram.chatIds, log });
-    await bot.init();
-    // The command menu is cosmetic: never hold up start-up (auto-retry may back off for a while).
-    void publishCommands(bot, log);
+    // Telegram being unreachable must not stop alert intake: the first getMe is awaited, later
+    // attempts continue in the background and bring the bot up when Telegram answers.
+    let stopping = false;
+    const telegramUp = initBot(bot, log, () => stopping);
+    stops.push(async () => {
+      stopping = true;
+    });
+    await Promise.race([telegramUp, new Promise((r) => setTimeout(r, 5000).unref())]);
 
     const delivery = overrides.telegramDelivery ?? config.telegram.mode;
     const app = createServer({
@@ -143,12 +172,20 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     stops.push(() => agent.stop());
 
     if (delivery === 'polling') {
-      const runner: RunnerHandle = run(bot);
+      let runner: RunnerHandle | undefined;
+      void telegramUp.then((ok) => {
+        if (ok && !stopping) runner = run(bot);
+      });
       stops.push(async () => {
-        if (runner.isRunning()) await runner.stop();
+        if (runner?.isRunning()) await runner.stop();
       });
     } else if (delivery === 'webhook') {
-      await bot.api.setWebhook(config.telegram.webhookUrl!, { secret_token: config.telegram.webhookSecret });
+      void telegramUp.then(async (ok) => {
+        if (!ok || stopping) return;
+        await bot.api
+          .setWebhook(config.telegram.webhookUrl!, { secret_token: config.telegram.webhookSecret })
+          .catch((err) => log.error({ err }, 'setWebhook failed; Telegram cannot deliver updates'));
+      });
     }
     if (overrides.schedules !== false) {
       const schedules: Schedules = startSchedules(agent, log, { timezone: config.timezone });
@@ -162,12 +199,33 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
   }
 }
 
+/**
+ * Calls getMe until Telegram answers (backoff 1 s doubling to 60 s), then publishes the command menu.
+ * @returns true once the bot is initialised; false if stopped first.
+ */
+async function initBot(bot: Bot<Context>, log: Logger, stopped: () => boolean): Promise<boolean> {
+  for (let delay = 1000; !stopped(); delay = Math.min(delay * 2, 60_000)) {
+    try {
+      await bot.init();
+      log.info({ bot: bot.botInfo.username }, 'connected to Telegram');
+      void publishCommands(bot, log); // cosmetic; auto-retry may back off for a while
+      return true;
+    } catch (err) {
+      log.error({ err, retryInMs: delay }, 'Telegram unreachable (getMe failed); alerts are still accepted, cards wait');
+      await new Promise((r) => setTimeout(r, delay).unref());
+    }
+  }
+  return false;
+}
+
 const USAGE = `Usage: watchkeeper <command>
 
 Commands:
   serve      Run the bot, the Alertmanager webhook server and the schedules (npm start)
   migrate    Apply database migrations and exit (npm run migrate)
   config     Print the parsed configuration (secrets masked)
+  drift diff --desired <folder> --live <objects.yaml|json> [--json]
+             Compare manifests with a dump of live objects, offline (exit 1 when drift is found)
   help       This text
 
 Configuration is read from environment variables; see README.md.`;
@@ -185,6 +243,10 @@ export async function runCli(argv: string[]): Promise<number> {
         return await serve();
       case 'migrate':
         return await migrate();
+      case 'drift':
+        if (rest[0] === 'diff') return await driftDiffCommand(rest.slice(1), cliIo);
+        process.stderr.write('Usage: watchkeeper drift diff --desired <folder> --live <objects.yaml|json> [--json]\n');
+        return 2;
       case 'config':
         process.stdout.write(`${JSON.stringify(maskSecrets(loadConfig()), null, 2)}\n`);
         return 0;
@@ -207,6 +269,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+const cliIo = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) };
 
 async function serve(): Promise<number> {
   const config = loadConfig();

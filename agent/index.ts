@@ -20,6 +20,7 @@ import type { AgentMetrics } from './metrics.ts';
 
 export type { IncidentCardView, CardRef, Notifier, ClusterPort } from './ports.ts';
 export { parseCallbackData } from './cards.ts';
+export type { DiagnosisRecord } from './diagnose.ts';
 
 /** Settings the agent runs with (from config). */
 export interface AgentSettings {
@@ -164,11 +165,8 @@ export class Agent {
     const rem = outcome.remediation;
     const refresh = () => this.refreshCards(rem.incidentId);
     switch (outcome.kind) {
-      case 'not_pending': {
-        const by = outcome.decisions[outcome.decisions.length - 1];
-        const who = by ? ` by ${by.userName} at ${by.decidedAt.toISOString().slice(11, 16)} UTC` : '';
-        return { kind: 'already_decided', text: `Already ${rem.state}${who}.`, afterAnswer: refresh };
-      }
+      case 'not_pending':
+        return { kind: 'already_decided', text: alreadyDecidedText(rem.state, outcome.decisions), afterAnswer: refresh };
       case 'already_voted':
         return { kind: 'already_decided', text: 'You have already decided on this card.', afterAnswer: noop };
       case 'recorded':
@@ -207,6 +205,24 @@ export class Agent {
   async incidentCard(id: number): Promise<IncidentCardView | undefined> {
     const incident = await this.deps.store.getIncident(id);
     return incident ? this.cardFor(incident) : undefined;
+  }
+
+  /**
+   * Diagnoses a target on demand (`/diagnose`, `watchkeeper diagnose`), through the same evidence,
+   * analyzers and model routing as incidents. Nothing is stored or executed.
+   */
+  async diagnoseTarget(target: TargetRef): Promise<DiagnosisRecord> {
+    const t0 = Date.now();
+    const evidence = await gatherEvidence(this.deps.cluster, target, {
+      logTailLines: this.settings.logTailLines,
+      now: this.deps.clock.now(),
+    });
+    const diagnosis = await diagnose(evidence, this.deps.model);
+    await this.audit('user', 'diagnose.on_demand', `target:${formatTarget(target)}`.slice(0, 64), {
+      output: { source: diagnosis.source, category: diagnosis.category, action: diagnosis.action },
+      durationMs: Date.now() - t0,
+    });
+    return diagnosis;
   }
 
   /** Expires undecided cards past their TTL and edits them. @returns how many expired. */
@@ -424,6 +440,15 @@ export class Agent {
 function result(ok: boolean, message: string, at: Date, steps: string[], restartedAt?: string): Record<string, unknown> {
   const r: ExecutionResult & { restartedAt?: string } = { ok, message, at: at.toISOString(), steps, restartedAt };
   return r as unknown as Record<string, unknown>;
+}
+
+/** `Already approved by Alice at 12:03 UTC; now executing.` — for a press on a decided card. */
+function alreadyDecidedText(state: string, decisions: Array<{ userName: string; decision: string; decidedAt: Date }>): string {
+  const last = decisions[decisions.length - 1];
+  if (!last) return `This proposal is already ${state}.`;
+  const verb = last.decision === 'approve' ? 'approved' : 'rejected';
+  const when = `${last.decidedAt.toISOString().slice(11, 16)} UTC`;
+  return `Already ${verb} by ${last.userName} at ${when}${state !== verb ? `; now ${state}` : ''}.`;
 }
 
 function targetText(r: IncidentRow): string | undefined {

@@ -5,7 +5,8 @@
  */
 import { InlineKeyboard } from 'grammy';
 import type { IncidentCardView } from '../agent/ports.ts';
-import type { IncidentSummary } from '../agent/index.ts';
+import type { DiagnosisRecord, IncidentSummary } from '../agent/index.ts';
+import { formatTarget } from '../domain/diagnosis.ts';
 
 const SEVERITY_ICON: Record<string, string> = { critical: '🔴', error: '🟠', warning: '🟡', info: '🔵', none: '⚪' };
 
@@ -99,6 +100,21 @@ export function renderIncidentList(items: IncidentSummary[]): string {
   }
   lines.push('', 'Details: /incident &lt;id&gt;');
   return lines.join('\n');
+}
+
+/** An on-demand diagnosis (`/diagnose`). */
+export function renderDiagnosis(d: DiagnosisRecord): string {
+  const lines = [
+    `🩺 <b>Diagnosis</b>${d.target ? ` of <code>${escapeHtml(formatTarget(d.target))}</code>` : ''}`,
+    `Source: ${escapeHtml(d.source === 'model' ? (d.model ?? 'model') : d.source === 'rules' ? 'rules only' : 'no finding')} · ` +
+      `category <code>${escapeHtml(d.category)}</code> · confidence ${Math.round(d.confidence * 100)}%`,
+    escapeHtml(d.cause),
+    ...d.evidence.slice(0, 6).map((e) => `• <code>${escapeHtml(truncate(e, 300))}</code>`),
+    `Suggested action: <b>${escapeHtml(d.action)}</b>`,
+    ...d.gaps.slice(0, 3).map((g) => `⚠️ missing evidence: ${escapeHtml(truncate(g, 200))}`),
+    ...d.fallbackReasons.slice(0, 3).map((r) => `ℹ️ ${escapeHtml(truncate(r, 200))}`),
+  ];
+  return truncate(lines.join('\n'), 4000);
 }
 
 function truncate(s: string, max: number): string {

@@ -4,7 +4,8 @@
  */
 import { Composer, type Context } from 'grammy';
 import type { Agent } from '../agent/index.ts';
-import { cardKeyboard, escapeHtml, renderIncidentCard, renderIncidentList } from './cards.ts';
+import { parseTargetRef } from '../domain/targets.ts';
+import { cardKeyboard, escapeHtml, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
 
 /** Every command with its menu description and usage; /help prints this table. */
 export const COMMANDS = [
@@ -12,6 +13,7 @@ export const COMMANDS = [
   { command: 'help', description: 'List every command', usage: '/help' },
   { command: 'incidents', description: 'Open incidents', usage: '/incidents' },
   { command: 'incident', description: 'One incident with its card', usage: '/incident <id>' },
+  { command: 'diagnose', description: 'Diagnose a workload now (nothing is changed)', usage: '/diagnose <namespace>/<kind>/<name>' },
 ] as const;
 
 /** The /help text. */
@@ -58,6 +60,16 @@ export function commandsComposer(agent: Agent): Composer<Context> {
       return;
     }
     await ctx.reply(renderIncidentCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+  });
+
+  c.command('diagnose', async (ctx) => {
+    const parsed = parseTargetRef(ctx.match);
+    if (parsed.kind === 'invalid') {
+      await ctx.reply(`Usage: /diagnose <namespace>/<kind>/<name>, e.g. /diagnose shop/deploy/checkout\n(${parsed.message})`);
+      return;
+    }
+    const diagnosis = await agent.diagnoseTarget(parsed.target);
+    await ctx.reply(renderDiagnosis(diagnosis), { parse_mode: 'HTML' });
   });
 
   return c;

@@ -9,7 +9,11 @@ import type { TargetRef } from './diagnosis.ts';
 
 const labelSet = z.record(z.string(), z.string(), { error: 'must be an object of string label values' });
 
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), {
+/** RFC 3339 date-time (Go's `time.Time` JSON form): any fraction digits, `Z` or a numeric offset. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+// Date.parse alone is far too lenient (`"1"` parses as 2001-01-01), so the shape is checked first.
+const timestamp = z.string().refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), {
   message: 'must be an RFC 3339 timestamp, e.g. 2024-05-01T12:00:00Z',
 });
 
@@ -77,6 +81,14 @@ export type ParseResult = { kind: 'ok'; group: AlertGroup } | { kind: 'invalid';
  * @returns `invalid` with a message naming each bad field (`alerts.0.startsAt: must be …`).
  */
 export function parseAlertmanagerPayload(body: unknown): ParseResult {
+  if (looksLikeSingleAlert(body)) {
+    return {
+      kind: 'invalid',
+      message:
+        'Not an Alertmanager v4 webhook payload: body is a single alert (labels, startsAt) rather than a webhook body; ' +
+        'expected {"version":"4","groupKey":…,"status":…,"alerts":[…]}',
+    };
+  }
   const parsed = AlertmanagerPayloadSchema.safeParse(body);
   if (!parsed.success) {
     const message = parsed.error.issues
@@ -107,6 +119,13 @@ export function parseAlertmanagerPayload(body: unknown): ParseResult {
       })),
     },
   };
+}
+
+/** An object with an alert's own fields (`labels`, `startsAt`) and none of a webhook body's. */
+function looksLikeSingleAlert(body: unknown): boolean {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const o = body as Record<string, unknown>;
+  return 'labels' in o && 'startsAt' in o && !('alerts' in o) && !('groupKey' in o) && !('version' in o);
 }
 
 /**

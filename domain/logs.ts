@@ -13,6 +13,7 @@ export const ERROR_LINE = /\b(error|err|fatal|panic|exception|traceback|failed|f
  * @param maxLines upper bound of returned lines.
  */
 export function condenseLog(text: string, maxLines: number): string[] {
+  if (!(maxLines > 0)) return [];
   const raw = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const collapsed: Array<{ line: string; count: number; index: number }> = [];
   for (const line of raw) {

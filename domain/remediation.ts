@@ -47,9 +47,12 @@ export function canTransition(from: RemediationState, to: RemediationState): boo
 /** Who must approve: `auto` runs at once, `human` needs one approver, `dual` two, `blocked` none may. */
 export type Tier = 'auto' | 'human' | 'dual' | 'blocked';
 
-/** Tier for a blast-radius score 0–100: auto ≤ 10, human 11–50, dual 51–99, blocked 100. */
+/**
+ * Tier for a blast-radius score 0–100: auto ≤ 10, human 11–50, dual 51–99, blocked 100.
+ * A score that is not a number fails closed (`blocked`), never open (`auto`).
+ */
 export function tierForScore(score: number): Tier {
-  if (score >= 100) return 'blocked';
+  if (Number.isNaN(score) || score >= 100) return 'blocked';
   if (score > 50) return 'dual';
   if (score > 10) return 'human';
   return 'auto';

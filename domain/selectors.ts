@@ -34,14 +34,29 @@ export function selectorString(sel: LabelSelector | undefined): string | undefin
 /** True when `labels` satisfy the selector (matchLabels and matchExpressions). Undefined selector → false. */
 export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (!sel) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  // Own properties only: `constructor` or `toString` are valid label keys, not inherited members.
+  const has = (k: string) => Object.hasOwn(labels, k);
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (!has(k) || labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const inValues = has && (e.values ?? []).includes(labels[e.key]);
-    if (e.operator === 'In' && !inValues) return false;
-    if (e.operator === 'NotIn' && inValues) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
+    const present = has(e.key);
+    const inValues = present && (e.values ?? []).includes(labels[e.key]);
+    switch (e.operator) {
+      case 'In':
+        if (!inValues) return false;
+        break;
+      case 'NotIn':
+        if (inValues) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        // Kubernetes rejects an unknown operator; a selector that cannot be evaluated selects nothing.
+        return false;
+    }
   }
   return true;
 }

@@ -30,9 +30,20 @@ export interface KubeConfigOptions {
  */
 export function loadKubeConfig(opts: KubeConfigOptions): KubeConfig {
   const kc = new KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  if (opts.context) kc.setCurrentContext(opts.context);
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (cause) {
+    throw new Error(
+      `cannot load Kubernetes credentials from ${opts.kubeconfig ? `KUBECONFIG=${opts.kubeconfig}` : 'the default locations'}: ` +
+        `${cause instanceof Error ? cause.message : String(cause)}. Point KUBECONFIG at a valid kubeconfig or run in-cluster with a service account`,
+      { cause },
+    );
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new Error(`KUBE_CONTEXT "${opts.context}" is not in the kubeconfig`);
+    kc.setCurrentContext(opts.context);
+  }
   return kc;
 }
 

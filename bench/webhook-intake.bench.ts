@@ -1,0 +1,418 @@
+/**
+ * Webhook intake (issue 2, "Benchmark"): 20,000 alerts in grouped Alertmanager v4 payloads of 1–50
+ * alerts, posted over loopback to the real intake path — `createServer` (bearer auth, 1 MiB body
+ * limit, zod validation) → `Agent.ingestAlerts` → `Store.ingest` on a fresh PostgreSQL database —
+ * with 16 requests in flight. Prints throughput and p50/p99 acknowledgement latency (send → 2xx
+ * received), the same for a bare express handler doing one INSERT per alert on the same payloads
+ * and concurrency, measured in the same run, and their ratio; then re-posts 10 % of the payloads
+ * (redelivery) and checks with SQL that every alert is stored exactly once.
+ *
+ * The agent's job worker is not started, so no diagnosis runs during the measurement; the
+ * `diagnose` jobs the intake queues are only counted. The sender runs in a worker thread
+ * (bench/support-http.ts), one event loop apart from the server, as Alertmanager would be.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import express from 'express';
+import pg from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { Agent } from '../agent/index.ts';
+import type { ClusterPort, Notifier } from '../agent/index.ts';
+import { createAgentMetrics } from '../agent/metrics.ts';
+import { createServer } from '../server/index.ts';
+import { createTestDatabase, type TestDatabase } from '../test/support/db.ts';
+import { LoadClient, type LoadResult } from './support-http.ts';
+import { percentile, type Bench, type BenchReporter } from './support.ts';
+
+/** Alerts in the measured set. */
+const TOTAL_ALERTS = 20_000;
+/** Alerts per payload: uniform in [MIN, MAX]. */
+const GROUP_MIN = 1;
+const GROUP_MAX = 50;
+/** Requests in flight. */
+const CONCURRENCY = 16;
+/** Distinct Alertmanager groups (groupKeys); payload i belongs to group i mod GROUPS. */
+const GROUPS = 400;
+/** Alerts posted before measuring (then truncated). */
+const WARMUP_ALERTS = 2_000;
+/** Every REDELIVER_EVERY-th payload is posted a second time. */
+const REDELIVER_EVERY = 10;
+const SEED = 0x5eed_2026;
+const TOKEN = 'bench-bearer-token-0123456789abcdef';
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const TARGETS = {
+  alertsPerS: { op: '>=', value: 1000 },
+  p99Ms: { op: '<=', value: 50 },
+  exactlyOnce: { op: '>=', value: 1 },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Payloads
+
+/** mulberry32: small deterministic PRNG, floats in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** kube-prometheus rules the alerts imitate (kubernetes-mixin names, labels and annotations). */
+const RULES = [
+  {
+    alertname: 'KubePodCrashLooping',
+    severity: 'warning',
+    target: 'pod',
+    summary: 'Pod is crash looping.',
+    description: (ns: string, pod: string, c: string) => `Pod ${ns}/${pod} (${c}) is in waiting state (reason: "CrashLoopBackOff").`,
+  },
+  {
+    alertname: 'KubeDeploymentReplicasMismatch',
+    severity: 'warning',
+    target: 'deployment',
+    summary: 'Deployment has not matched the expected number of replicas.',
+    description: (ns: string, dep: string) =>
+      `Deployment ${ns}/${dep} has not matched the expected number of replicas for longer than 15 minutes.`,
+  },
+  {
+    alertname: 'KubePodNotReady',
+    severity: 'warning',
+    target: 'pod',
+    summary: 'Pod has been in a non-ready state for more than 15 minutes.',
+    description: (ns: string, pod: string) => `Pod ${ns}/${pod} has been in a non-ready state for longer than 15 minutes.`,
+  },
+  {
+    alertname: 'KubeContainerWaiting',
+    severity: 'warning',
+    target: 'pod',
+    summary: 'Pod container waiting longer than 1 hour',
+    description: (ns: string, pod: string, c: string) =>
+      `pod/${pod} in namespace ${ns} on container ${c} has been in waiting state for longer than 1 hour. (reason: "ImagePullBackOff")`,
+  },
+  {
+    alertname: 'KubeDeploymentRolloutStuck',
+    severity: 'critical',
+    target: 'deployment',
+    summary: 'Deployment rollout is not progressing.',
+    description: (ns: string, dep: string) => `Rollout of deployment ${ns}/${dep} is not progressing for longer than 15 minutes.`,
+  },
+] as const;
+
+const TEAMS = ['payments', 'checkout', 'search', 'catalog', 'identity', 'billing', 'ledger', 'orders'];
+const APPS = ['api', 'worker', 'web', 'gateway', 'scheduler', 'indexer', 'consumer', 'cache-warmer', 'notifier', 'exporter'];
+const EXTERNAL_URL = 'http://alertmanager-main.monitoring.svc:9093';
+
+/** A payload ready to post. */
+interface Payload {
+  body: string;
+  alerts: number;
+  groupKey: string;
+}
+
+/**
+ * Builds Alertmanager v4 deliveries (shape of fixtures/alertmanager/02-*.json) holding `total`
+ * alerts in groups of GROUP_MIN–GROUP_MAX. Every alert has its own fingerprint (16 hex digits,
+ * `prefix` first) and startsAt; payload i belongs to group `i mod groups` (group_by namespace,
+ * alertname), so the first delivery of a group opens an incident and later ones update it.
+ */
+function buildPayloads(opts: { total: number; seed: number; prefix: number; groups: number; nsTag: string }): Payload[] {
+  const rnd = prng(opts.seed);
+  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const base = Date.parse('2026-11-20T00:00:00Z');
+  const payloads: Payload[] = [];
+  let made = 0;
+  for (let p = 0; made < opts.total; p++) {
+    const size = Math.min(opts.total - made, GROUP_MIN + Math.floor(rnd() * (GROUP_MAX - GROUP_MIN + 1)));
+    const g = p % opts.groups;
+    const rule = RULES[g % RULES.length];
+    const namespace = `${opts.nsTag}${TEAMS[Math.floor(g / RULES.length) % TEAMS.length]}-${Math.floor(g / RULES.length / TEAMS.length)}`;
+    const severity = rule.severity === 'warning' && g % 7 === 0 ? 'critical' : rule.severity;
+    const groupStart = base + p * 30_000;
+    const alerts = [];
+    for (let k = 0; k < size; k++, made++) {
+      const app = pick(APPS);
+      const deployment = `${app}-${Math.floor(rnd() * 100)}`;
+      const pod = `${deployment}-${Math.floor(rnd() * 0xffffffff).toString(36).slice(0, 10)}-${Math.floor(rnd() * 0xfffff).toString(36)}`;
+      const container = app;
+      const labels: Record<string, string> =
+        rule.target === 'pod'
+          ? {
+              alertname: rule.alertname,
+              container,
+              endpoint: 'http',
+              instance: `10.0.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}:8080`,
+              job: 'kube-state-metrics',
+              namespace,
+              pod,
+              prometheus: 'monitoring/k8s',
+              service: 'kube-state-metrics',
+              severity,
+              ...(rule.alertname === 'KubeContainerWaiting' ? { reason: 'ImagePullBackOff' } : {}),
+            }
+          : {
+              alertname: rule.alertname,
+              deployment,
+              endpoint: 'http',
+              instance: `10.0.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}:8080`,
+              job: 'kube-state-metrics',
+              namespace,
+              prometheus: 'monitoring/k8s',
+              service: 'kube-state-metrics',
+              severity,
+            };
+      // 16 hex digits, unique per alert: prefix byte + a bijection of the alert's index on 56 bits.
+      const mixed = (BigInt(made) * 0x9e3779b97f4a7dn) & 0xff_ffff_ffff_ffffn;
+      const fingerprint = opts.prefix.toString(16).padStart(2, '0') + mixed.toString(16).padStart(14, '0');
+      const startsAt = new Date(groupStart + k * 1_000 + Math.floor(rnd() * 1_000)).toISOString();
+      alerts.push({
+        status: 'firing',
+        labels,
+        annotations: {
+          description: rule.description(namespace, rule.target === 'pod' ? pod : deployment, container),
+          runbook_url: `https://runbooks.prometheus-operator.dev/runbooks/kubernetes/${rule.alertname.toLowerCase()}`,
+          summary: rule.summary,
+        },
+        startsAt,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: `http://prometheus-k8s-0:9090/graph?g0.expr=${encodeURIComponent(`kube_pod_container_status_waiting_reason{namespace="${namespace}"} > 0`)}&g0.tab=1`,
+        fingerprint,
+      });
+    }
+    const groupLabels = { alertname: rule.alertname, namespace };
+    const groupKey = `{}/{severity=~"warning|critical"}:{alertname="${rule.alertname}", namespace="${namespace}"}`;
+    const commonLabels: Record<string, string> = { ...alerts[0].labels };
+    for (const a of alerts) for (const [k, v] of Object.entries(commonLabels)) if (a.labels[k] !== v) delete commonLabels[k];
+    const body = {
+      receiver: 'watchkeeper',
+      status: 'firing',
+      alerts,
+      groupLabels,
+      commonLabels,
+      commonAnnotations: size === 1 ? alerts[0].annotations : { summary: rule.summary },
+      externalURL: EXTERNAL_URL,
+      version: '4',
+      groupKey,
+      truncatedAlerts: 0,
+    };
+    payloads.push({ body: JSON.stringify(body), alerts: size, groupKey });
+  }
+  return payloads;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}` });
+    });
+    server.once('error', reject);
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The real intake: server/index.ts + agent/index.ts + entities/store.ts, built as main.ts does. */
+function watchkeeperApp(db: TestDatabase, clusterCalls: { n: number }): { app: express.Express; agent: Agent } {
+  const log = pino({ level: 'warn', base: { service: 'watchkeeper-bench' } }, pino.destination(2));
+  const refuse = async (): Promise<never> => {
+    clusterCalls.n++;
+    throw new Error('the benchmark cluster port must not be called (diagnosis does not run during the bench)');
+  };
+  const cluster: ClusterPort = { get: refuse, list: refuse, patch: refuse, delete: refuse, podLog: refuse };
+  const notifier: Notifier = {
+    postIncidentCard: async () => ({ chatId: -1, messageId: 1 }),
+    editIncidentCard: async () => {},
+  };
+  const registry = new Registry();
+  const metrics = createAgentMetrics(registry);
+  const agent = new Agent(
+    { store: db.store, cluster, notifier, clock: { now: () => new Date() }, log, metrics },
+    {
+      alertChatId: -1,
+      operators: [],
+      dedupWindowS: 1800,
+      approvalTtlS: 3600,
+      verifyTimeoutMs: 300_000,
+      verifyPollMs: 2_000,
+      logTailLines: 50,
+      policy: { protectedNamespaces: ['kube-system'], criticalNamespaces: [] },
+    },
+  );
+  // Deliberately no agent.start(): the job worker (diagnosis) stays off during the measurement.
+  const app = createServer({ agent, log, registry, metrics, auth: { bearerToken: TOKEN }, bodyLimitBytes: BODY_LIMIT_BYTES });
+  return { app, agent };
+}
+
+const BASELINE_TABLE = 'bench_baseline_alert';
+
+/** A bare express handler: `express.json`, then one INSERT per alert on a plain pg Pool, then 200. */
+function baselineApp(pool: pg.Pool): express.Express {
+  const app = express();
+  app.post('/webhooks/alertmanager', express.json({ limit: BODY_LIMIT_BYTES }), async (req, res) => {
+    try {
+      const body = req.body as { groupKey: string; alerts: Array<Record<string, unknown> & { labels: Record<string, string> }> };
+      for (const a of body.alerts) {
+        await pool.query(
+          `insert into ${BASELINE_TABLE} (fingerprint, status, starts_at, alertname, severity, labels, annotations, group_key)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
+          [a.fingerprint, a.status, a.startsAt, a.labels.alertname, a.labels.severity, a.labels, a.annotations, body.groupKey],
+        );
+      }
+      res.sendStatus(200);
+    } catch {
+      res.sendStatus(503);
+    }
+  });
+  return app;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Figures {
+  alertsPerS: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+function figures(result: LoadResult, payloads: readonly Payload[]): Figures {
+  const alerts = payloads.reduce((n, p) => n + p.alerts, 0);
+  const ok = result.latenciesMs.filter((_, i) => result.statuses[i] >= 200 && result.statuses[i] < 300);
+  return {
+    alertsPerS: alerts / (result.elapsedMs / 1000),
+    p50: percentile(ok, 50),
+    p99: percentile(ok, 99),
+    non2xx: result.statuses.filter((s) => s < 200 || s >= 300).length,
+  };
+}
+
+function describeFailures(result: LoadResult): string {
+  const counts = new Map<number, number>();
+  for (const s of result.statuses) if (s < 200 || s >= 300) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const byStatus = [...counts].map(([s, n]) => `${n}× ${s === 0 ? 'no answer' : `HTTP ${s}`}`).join(', ');
+  return `${byStatus}${result.errors.length ? ` (${result.errors.join('; ')})` : ''}`;
+}
+
+const bench: Bench = async (reporter: BenchReporter) => {
+  const cpus = os.cpus();
+  reporter.note(
+    `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+  );
+
+  const measured = buildPayloads({ total: TOTAL_ALERTS, seed: SEED, prefix: 0x00, groups: GROUPS, nsTag: '' });
+  const warmup = buildPayloads({ total: WARMUP_ALERTS, seed: SEED + 1, prefix: 0xff, groups: 40, nsTag: 'warmup-' });
+  const redelivery = measured.filter((_, i) => i % REDELIVER_EVERY === 0);
+  const bytes = measured.reduce((n, p) => n + p.body.length, 0);
+  reporter.note(
+    `payloads: ${measured.length} deliveries, ${TOTAL_ALERTS} alerts (${GROUP_MIN}–${GROUP_MAX} per delivery), ` +
+      `${new Set(measured.map((p) => p.groupKey)).size} groups, ${(bytes / 2 ** 20).toFixed(1)} MiB; ${CONCURRENCY} requests in flight, keep-alive`,
+  );
+
+  const db = await createTestDatabase({ poolMax: 10 });
+  const client = new LoadClient();
+  const servers: Server[] = [];
+  let baselinePool: pg.Pool | undefined;
+  try {
+    const [{ version, sync }] = await db.query<{ version: string; sync: string }>(
+      `select current_setting('server_version') as version, current_setting('synchronous_commit') as sync`,
+    );
+    reporter.note(`PostgreSQL ${version} on 127.0.0.1 (synchronous_commit=${sync}), fresh migrated database, pool max 10`);
+
+    // --- Watchkeeper intake -------------------------------------------------------------------
+    const clusterCalls = { n: 0 };
+    const wk = await listen(watchkeeperApp(db, clusterCalls).app);
+    servers.push(wk.server);
+    const wkReq = { url: `${wk.url}/webhooks/alertmanager`, headers: { authorization: `Bearer ${TOKEN}` }, concurrency: CONCURRENCY };
+
+    const warm = await client.run({ ...wkReq, bodies: warmup.map((p) => p.body) });
+    if (figures(warm, warmup).non2xx) throw new Error(`warm-up against the webhook failed: ${describeFailures(warm)}`);
+    await db.query('truncate alert, incident, job restart identity cascade');
+
+    const run = await client.run({ ...wkReq, bodies: measured.map((p) => p.body) });
+    const wkFig = figures(run, measured);
+    if (wkFig.non2xx) reporter.note(`webhook: ${describeFailures(run)}`);
+
+    const again = await client.run({ ...wkReq, bodies: redelivery.map((p) => p.body), keepResponses: true });
+    const reStored = (again.responses ?? []).reduce((n, r) => n + (r ? (JSON.parse(r) as { stored?: number }).stored ?? 0 : 0), 0);
+    const reFig = figures(again, redelivery);
+    reporter.note(
+      `redelivery: ${redelivery.length} deliveries (${redelivery.reduce((n, p) => n + p.alerts, 0)} alerts) re-posted, ` +
+        `${redelivery.length - reFig.non2xx} answered 2xx, ${reStored} alerts stored again (p50 ${reFig.p50.toFixed(1)} ms)`,
+    );
+
+    const [check] = await db.query<{ total: number; distinct_fp: number; dup_keys: number; incidents: number; jobs: number; unlinked: number }>(
+      `select (select count(*)::int from alert) as total,
+              (select count(distinct fingerprint)::int from alert) as distinct_fp,
+              (select count(*)::int from (select 1 from alert group by fingerprint, starts_at, status having count(*) > 1) d) as dup_keys,
+              (select count(*)::int from incident) as incidents,
+              (select count(*)::int from job) as jobs,
+              (select count(*)::int from alert where incident_id is null) as unlinked`,
+    );
+    const exactlyOnce =
+      wkFig.non2xx === 0 &&
+      reFig.non2xx === 0 &&
+      reStored === 0 &&
+      check.total === TOTAL_ALERTS &&
+      check.distinct_fp === TOTAL_ALERTS &&
+      check.dup_keys === 0;
+    reporter.note(
+      `stored: ${check.total} alerts (${check.distinct_fp} distinct fingerprints, ${check.dup_keys} duplicate keys, ${check.unlinked} without incident), ` +
+        `${check.incidents} incidents, ${check.jobs} queued jobs; cluster port called ${clusterCalls.n}×`,
+    );
+
+    // --- Baseline: bare express, one INSERT per alert ---------------------------------------------
+    await db.query(
+      `create table ${BASELINE_TABLE} (
+         id bigserial primary key, fingerprint varchar(64) not null, status text not null, starts_at timestamptz not null,
+         alertname varchar(255) not null, severity varchar(32), labels jsonb not null, annotations jsonb not null,
+         group_key text not null, received_at timestamptz not null default now(),
+         unique (fingerprint, starts_at, status))`,
+    );
+    baselinePool = new pg.Pool({ connectionString: db.url, max: 10 });
+    // Dropping the database (with force) may hit a connection that is still closing: not an error here.
+    baselinePool.on('error', () => {});
+    const base = await listen(baselineApp(baselinePool));
+    servers.push(base.server);
+    const baseReq = { url: `${base.url}/webhooks/alertmanager`, concurrency: CONCURRENCY };
+    const baseWarm = await client.run({ ...baseReq, bodies: warmup.map((p) => p.body) });
+    if (figures(baseWarm, warmup).non2xx) throw new Error(`warm-up against the baseline failed: ${describeFailures(baseWarm)}`);
+    await db.query(`truncate ${BASELINE_TABLE} restart identity`);
+    const baseRun = await client.run({ ...baseReq, bodies: measured.map((p) => p.body) });
+    const baseFig = figures(baseRun, measured);
+    if (baseFig.non2xx) reporter.note(`baseline: ${describeFailures(baseRun)}`);
+    const [{ n: baseStored }] = await db.query<{ n: number }>(`select count(*)::int as n from ${BASELINE_TABLE}`);
+    reporter.note(`baseline stored ${baseStored} alerts (table with the same unique key, on conflict do nothing, autocommit per INSERT)`);
+
+    reporter.figure('webhook_alerts_per_s', wkFig.alertsPerS, 'alerts/s', TARGETS.alertsPerS);
+    reporter.figure('webhook_ack_p50_ms', wkFig.p50, 'ms');
+    reporter.figure('webhook_ack_p99_ms', wkFig.p99, 'ms', TARGETS.p99Ms);
+    reporter.figure('baseline_alerts_per_s', baseFig.alertsPerS, 'alerts/s');
+    reporter.figure('baseline_ack_p50_ms', baseFig.p50, 'ms');
+    reporter.figure('baseline_ack_p99_ms', baseFig.p99, 'ms');
+    reporter.figure('webhook_vs_baseline_throughput_ratio', wkFig.alertsPerS / baseFig.alertsPerS, 'ratio');
+    reporter.figure('webhook_stored_exactly_once', exactlyOnce ? 1 : 0, 'bool', TARGETS.exactlyOnce);
+  } finally {
+    await client.close().catch(() => {});
+    for (const s of servers) await close(s);
+    await baselinePool?.end().catch(() => {});
+    await db.drop();
+  }
+};
+
+export default bench;

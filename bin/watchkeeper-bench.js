@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point of `npm run bench`: runs bench/*.bench.ts through tsx (see bench/run.ts).
+// Arguments after `--` filter the files by name, e.g. `npm run bench -- webhook`.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../bench/run.ts');
+await main(process.argv.slice(2));
