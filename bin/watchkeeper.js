@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+// Exit explicitly: libraries' exit hooks must not override the command's exit code.
+process.exit(await runCli(process.argv.slice(2)));

@@ -1,0 +1,555 @@
+/**
+ * The Store against a real PostgreSQL (a fresh, migrated database per describe block): idempotent
+ * alert intake and grouping into incidents, the durable job queue, and the atomic approval
+ * decisions and state transitions that make double taps and racing approvers safe.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertGroup, NormalizedAlert } from '../../domain/alerts.ts';
+import type { RemediationState } from '../../domain/remediation.ts';
+import type { Store } from '../../entities/store.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+const T0 = new Date('2026-11-21T06:00:00Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+const DEDUP_S = 1800;
+
+let seq = 0;
+/** A group key no other test uses. */
+const uniqueGroup = (name: string) => `{}:{alertname="${name}",test="${++seq}"}`;
+
+function alert(fingerprint: string, status: 'firing' | 'resolved', startsAt = T0, extra: Partial<NormalizedAlert> = {}): NormalizedAlert {
+  return {
+    fingerprint,
+    status,
+    alertname: 'KubePodCrashLooping',
+    severity: 'warning',
+    labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: `web-${fingerprint}` },
+    annotations: { summary: 'Pod is crash looping' },
+    startsAt: startsAt.toISOString(),
+    ...extra,
+  };
+}
+
+function group(groupKey: string, alerts: NormalizedAlert[]): AlertGroup {
+  return {
+    groupKey,
+    receiver: 'watchkeeper',
+    status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+    groupLabels: { alertname: 'KubePodCrashLooping' },
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+  };
+}
+
+const opts = { dedupWindowS: DEDUP_S, summary: 'Pod is crash looping', target: { kind: 'Pod' as const, namespace: 'shop', name: 'web-1' } };
+
+/** Fingerprints that never collide across tests (the alert unique key is global). */
+const fp = (name: string) => `${name}-${String(++seq).padStart(6, '0')}`;
+
+describe('Store.ingest (alerts → incidents)', () => {
+  let db: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = db.store;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const incidentsOf = (groupKey: string) =>
+    db.query<{ id: number; status: string; severity: string; resolved_at: Date | null }>(
+      'select id, status, severity, resolved_at from incident where group_key = $1 order by id',
+      [groupKey],
+    );
+  const jobsFor = (incidentId: number) =>
+    db.query<{ kind: string; state: string }>(`select kind, state from job where (payload->>'incidentId')::int = $1 order by id`, [incidentId]);
+
+  it('stores a payload once: a redelivery stores 0 and changes nothing', async () => {
+    const key = uniqueGroup('idem');
+    const a = fp('a');
+    const first = await store.ingest(group(key, [alert(a, 'firing')]), at(0), opts);
+    const second = await store.ingest(group(key, [alert(a, 'firing')]), at(5), opts);
+    expect(first).toMatchObject({ received: 1, stored: 1, incidentChange: 'created' });
+    expect(first.incidentId).toBeTypeOf('number');
+    expect(second).toEqual({ received: 1, stored: 0, incidentChange: 'none' });
+    expect(await incidentsOf(key)).toHaveLength(1);
+    expect(await db.query('select id from alert where fingerprint = $1', [a])).toHaveLength(1);
+  });
+
+  it('opens the incident with its summary, target, labels and worst severity, and queues one diagnose job', async () => {
+    const key = uniqueGroup('create');
+    const r = await store.ingest(
+      group(key, [alert(fp('a'), 'firing'), alert(fp('b'), 'firing', T0, { severity: 'critical' })]),
+      at(0),
+      opts,
+    );
+    expect(r).toMatchObject({ received: 2, stored: 2, incidentChange: 'created' });
+    const incident = await store.getIncident(r.incidentId!);
+    expect(incident).toMatchObject({
+      groupKey: key,
+      status: 'open',
+      alertname: 'KubePodCrashLooping',
+      severity: 'critical',
+      summary: 'Pod is crash looping',
+      target: opts.target,
+      groupLabels: { alertname: 'KubePodCrashLooping' },
+      resolvedAt: null,
+    });
+    expect(incident!.openedAt.toISOString()).toBe(at(0).toISOString());
+    expect(await jobsFor(r.incidentId!)).toEqual([{ kind: 'diagnose', state: 'queued' }]);
+    const attached = await db.query('select id from alert where incident_id = $1', [r.incidentId]);
+    expect(attached).toHaveLength(2);
+  });
+
+  it('groups payloads of one groupKey into one incident (updated), with one diagnose job', async () => {
+    const key = uniqueGroup('grouping');
+    const a = fp('a');
+    const b = fp('b');
+    const first = await store.ingest(group(key, [alert(a, 'firing')]), at(0), opts);
+    // Alertmanager resends the whole group: A again (duplicate) plus the new B, now critical.
+    const second = await store.ingest(group(key, [alert(a, 'firing'), alert(b, 'firing', at(60), { severity: 'critical' })]), at(60), opts);
+    expect(second).toMatchObject({ received: 2, stored: 1, incidentChange: 'updated', incidentId: first.incidentId });
+    const [incident] = await incidentsOf(key);
+    expect(incident.severity).toBe('critical');
+    expect((await store.getIncident(first.incidentId!))!.lastAlertAt.toISOString()).toBe(at(60).toISOString());
+    expect((await jobsFor(first.incidentId!)).filter((j) => j.kind === 'diagnose')).toHaveLength(1);
+  });
+
+  it('keeps different groups in different incidents', async () => {
+    const r1 = await store.ingest(group(uniqueGroup('g1'), [alert(fp('a'), 'firing')]), at(0), opts);
+    const r2 = await store.ingest(group(uniqueGroup('g2'), [alert(fp('b'), 'firing')]), at(0), opts);
+    expect(r1.incidentChange).toBe('created');
+    expect(r2.incidentChange).toBe('created');
+    expect(r1.incidentId).not.toBe(r2.incidentId);
+  });
+
+  it('resolves only when every fingerprint of the incident is resolved, then queues incident-resolved', async () => {
+    const key = uniqueGroup('resolve');
+    const a = fp('a');
+    const b = fp('b');
+    const opened = await store.ingest(group(key, [alert(a, 'firing'), alert(b, 'firing')]), at(0), opts);
+    const id = opened.incidentId!;
+
+    const one = await store.ingest(group(key, [alert(a, 'resolved'), alert(b, 'firing')]), at(60), opts);
+    expect(one).toMatchObject({ stored: 1, incidentId: id });
+    expect(one.incidentChange).not.toBe('resolved');
+    expect((await store.getIncident(id))!.status).toBe('open');
+    expect((await jobsFor(id)).map((j) => j.kind)).toEqual(['diagnose']);
+
+    const both = await store.ingest(group(key, [alert(a, 'resolved'), alert(b, 'resolved')]), at(120), opts);
+    expect(both).toMatchObject({ stored: 1, incidentId: id, incidentChange: 'resolved' });
+    const incident = await store.getIncident(id);
+    expect(incident!.status).toBe('resolved');
+    expect(incident!.resolvedAt!.toISOString()).toBe(at(120).toISOString());
+    expect((await jobsFor(id)).map((j) => j.kind)).toEqual(['diagnose', 'incident-resolved']);
+
+    // A redelivery of the resolved payload changes nothing and queues nothing more.
+    const again = await store.ingest(group(key, [alert(a, 'resolved'), alert(b, 'resolved')]), at(130), opts);
+    expect(again).toEqual({ received: 2, stored: 0, incidentChange: 'none' });
+    expect(await jobsFor(id)).toHaveLength(2);
+  });
+
+  it('a resolved alert of a group without an open incident is stored but opens nothing', async () => {
+    const key = uniqueGroup('orphan-resolved');
+    const r = await store.ingest(group(key, [alert(fp('a'), 'resolved')]), at(0), opts);
+    expect(r).toEqual({ received: 1, stored: 1, incidentChange: 'none' });
+    expect(await incidentsOf(key)).toEqual([]);
+  });
+
+  it('a late firing delivery of an alert already resolved (HA redelivery out of order) opens no incident', async () => {
+    const key = uniqueGroup('late-firing');
+    const a = fp('a');
+    await store.ingest(group(key, [alert(a, 'resolved', T0)]), at(100), opts);
+    await store.ingest(group(key, [alert(a, 'firing', T0)]), at(101), opts);
+    expect((await incidentsOf(key)).filter((i) => i.status === 'open')).toEqual([]);
+  });
+
+  it.each([
+    ['within the dedup window → reopens the same incident', DEDUP_S - 1, 'reopened', true],
+    ['at the edge of the window → reopens', DEDUP_S, 'reopened', true],
+    ['outside the window → a new incident', DEDUP_S + 1, 'created', false],
+  ] as const)('re-fire %s', async (_name, afterS, change, same) => {
+    const key = uniqueGroup('refire');
+    const a = fp('a');
+    const opened = await store.ingest(group(key, [alert(a, 'firing', at(0))]), at(0), opts);
+    await store.ingest(group(key, [alert(a, 'resolved', at(0))]), at(100), opts);
+    expect((await store.getIncident(opened.incidentId!))!.status).toBe('resolved');
+
+    // A re-fire is a new episode of the same alert: same fingerprint, a new startsAt.
+    const refire = await store.ingest(group(key, [alert(a, 'firing', at(100 + afterS))]), at(100 + afterS), opts);
+    expect(refire.incidentChange).toBe(change);
+    expect(refire.incidentId === opened.incidentId).toBe(same);
+    const open = (await incidentsOf(key)).filter((i) => i.status === 'open');
+    expect(open).toHaveLength(1);
+    expect(open[0].id).toBe(refire.incidentId);
+    expect(open[0].resolved_at).toBeNull();
+    // created or reopened: a (new) diagnosis is queued
+    expect((await jobsFor(refire.incidentId!)).filter((j) => j.kind === 'diagnose').length).toBe(same ? 2 : 1);
+  });
+
+  it('10 concurrent deliveries of a new group open exactly one incident', async () => {
+    const key = uniqueGroup('race');
+    const fps = Array.from({ length: 10 }, (_, i) => fp(`r${i}`));
+    const results = await Promise.all(fps.map((f) => store.ingest(group(key, [alert(f, 'firing')]), at(0), opts)));
+    const open = (await incidentsOf(key)).filter((i) => i.status === 'open');
+    expect(open).toHaveLength(1);
+    expect(results.filter((r) => r.incidentChange === 'created')).toHaveLength(1);
+    expect(results.filter((r) => r.incidentChange === 'updated')).toHaveLength(9);
+    expect(new Set(results.map((r) => r.incidentId))).toEqual(new Set([open[0].id]));
+    expect(results.every((r) => r.stored === 1)).toBe(true);
+    const attached = await db.query('select fingerprint from alert where incident_id = $1', [open[0].id]);
+    expect(attached).toHaveLength(10);
+    expect((await jobsFor(open[0].id)).filter((j) => j.kind === 'diagnose')).toHaveLength(1);
+  });
+
+  it('the same payload delivered 5 times concurrently is stored once', async () => {
+    const key = uniqueGroup('race-dup');
+    const a = fp('a');
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.ingest(group(key, [alert(a, 'firing')]), at(0), opts)));
+    expect(results.map((r) => r.stored).reduce((s, n) => s + n, 0)).toBe(1);
+    expect(await incidentsOf(key)).toHaveLength(1);
+    expect(await db.query('select id from alert where fingerprint = $1', [a])).toHaveLength(1);
+  });
+
+  it('lists open incidents newest first', async () => {
+    const r1 = await store.ingest(group(uniqueGroup('list1'), [alert(fp('a'), 'firing')]), at(0), opts);
+    const r2 = await store.ingest(group(uniqueGroup('list2'), [alert(fp('b'), 'firing')]), at(0), opts);
+    const ids = (await store.listOpenIncidents(500)).map((i) => i.id);
+    expect(ids.indexOf(r2.incidentId!)).toBeLessThan(ids.indexOf(r1.incidentId!));
+    expect(ids.indexOf(r1.incidentId!)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('Store job queue', () => {
+  let db: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = db.store;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const jobRow = (id: number) =>
+    db.query<{ state: string; attempts: number; last_error: string | null; run_at: Date; locked_at: Date | null }>(
+      'select state, attempts, last_error, run_at, locked_at from job where id = $1',
+      [id],
+    ).then((r) => r[0]);
+
+  it('claims due jobs oldest first, once each; nothing when none is due', async () => {
+    await store.enqueue('test-order', { n: 2 }, new Date('2001-01-01T00:00:02Z'));
+    await store.enqueue('test-order', { n: 1 }, new Date('2001-01-01T00:00:01Z'));
+    await store.enqueue('test-order', { n: 3 }, new Date('2001-01-01T01:00:00Z'));
+    const now = new Date('2001-01-01T00:10:00Z');
+    const a = await store.claimJob(now);
+    const b = await store.claimJob(now);
+    const c = await store.claimJob(now);
+    expect(a).toMatchObject({ kind: 'test-order', payload: { n: 1 }, attempts: 1 });
+    expect(b).toMatchObject({ payload: { n: 2 }, attempts: 1 });
+    expect(c).toBeUndefined(); // n:3 is not due yet
+    expect(await jobRow(a!.id)).toMatchObject({ state: 'running' });
+    await store.completeJob(a!.id);
+    expect(await jobRow(a!.id)).toMatchObject({ state: 'done', locked_at: null });
+    await store.completeJob(b!.id);
+    const late = await store.claimJob(new Date('2001-01-01T02:00:00Z'));
+    expect(late).toMatchObject({ payload: { n: 3 } });
+    await store.completeJob(late!.id);
+  });
+
+  it('20 concurrent claimers over 5 jobs get 5 distinct jobs', async () => {
+    const runAt = new Date('2002-01-01T00:00:00Z');
+    for (let i = 0; i < 5; i++) await store.enqueue('test-race', { i }, runAt);
+    const claims = await Promise.all(Array.from({ length: 20 }, () => store.claimJob(new Date('2002-01-01T00:00:01Z'))));
+    const got = claims.filter((c) => c !== undefined);
+    expect(got).toHaveLength(5);
+    expect(new Set(got.map((c) => c!.id)).size).toBe(5);
+    expect(new Set(got.map((c) => (c!.payload as { i: number }).i))).toEqual(new Set([0, 1, 2, 3, 4]));
+    for (const c of got) await store.completeJob(c!.id);
+  });
+
+  it('failJob with retryAt requeues for later; without it fails for good', async () => {
+    const t = new Date('2003-01-01T00:00:00Z');
+    await store.enqueue('test-fail', {}, t);
+    const first = await store.claimJob(t);
+    const retryAt = new Date('2003-01-01T00:05:00Z');
+    await store.failJob(first!.id, 'boom: cluster unreachable', retryAt);
+    expect(await jobRow(first!.id)).toMatchObject({ state: 'queued', last_error: 'boom: cluster unreachable', locked_at: null });
+    expect((await jobRow(first!.id)).run_at.toISOString()).toBe(retryAt.toISOString());
+    expect(await store.claimJob(new Date('2003-01-01T00:04:59Z'))).toBeUndefined();
+    const second = await store.claimJob(retryAt);
+    expect(second).toMatchObject({ id: first!.id, attempts: 2 });
+    await store.failJob(second!.id, 'still broken');
+    expect(await jobRow(first!.id)).toMatchObject({ state: 'failed', last_error: 'still broken', attempts: 2 });
+    expect(await store.claimJob(new Date('2100-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('failJob keeps at most 4000 characters of the error', async () => {
+    const t = new Date('2004-01-01T00:00:00Z');
+    await store.enqueue('test-long-error', {}, t);
+    const j = await store.claimJob(t);
+    await store.failJob(j!.id, 'x'.repeat(10_000));
+    expect((await jobRow(j!.id)).last_error).toHaveLength(4000);
+  });
+
+  it('requeueStaleJobs requeues jobs locked before the cut-off only', async () => {
+    const t = new Date('2005-01-01T00:00:00Z');
+    await store.enqueue('test-stale', { which: 'old' }, t);
+    await store.enqueue('test-stale', { which: 'new' }, t);
+    const old = await store.claimJob(new Date('2005-01-01T00:00:10Z'));
+    const fresh = await store.claimJob(new Date('2005-01-01T00:09:00Z'));
+    expect(await store.requeueStaleJobs(new Date('2005-01-01T00:05:00Z'))).toBe(1);
+    expect(await jobRow(old!.id)).toMatchObject({ state: 'queued', locked_at: null });
+    expect(await jobRow(fresh!.id)).toMatchObject({ state: 'running' });
+    const again = await store.claimJob(new Date('2005-01-01T00:10:00Z'));
+    expect(again).toMatchObject({ id: old!.id, attempts: 2 });
+    expect(await store.requeueStaleJobs(new Date('2005-01-01T00:00:00Z'))).toBe(0);
+    await store.completeJob(again!.id);
+    await store.completeJob(fresh!.id);
+  });
+
+  it('jobCounts counts per state', async () => {
+    const counts = await store.jobCounts();
+    expect(counts.failed).toBeGreaterThanOrEqual(2);
+    expect(counts.done).toBeGreaterThanOrEqual(5);
+    expect(Object.values(counts).every((n) => typeof n === 'number')).toBe(true);
+  });
+});
+
+describe('Store remediations, decisions and transitions', () => {
+  let db: TestDatabase;
+  let store: Store;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = db.store;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  let tokenSeq = 0;
+  async function remediation(over: { state?: RemediationState; approvalsRequired?: number; expiresAt?: Date | undefined; incidentId?: number } = {}) {
+    const incidentId =
+      over.incidentId ?? (await store.ingest(group(uniqueGroup('rem'), [alert(fp('x'), 'firing')]), T0, opts)).incidentId!;
+    return store.createRemediation({
+      incidentId,
+      token: `tok${String(++tokenSeq).padStart(5, '0')}`,
+      action: 'restart',
+      target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+      params: {},
+      plan: { description: 'rollout restart deployment/web', tier: 'human', blastRadius: { score: 15, reasons: [] } },
+      state: over.state ?? 'pending',
+      approvalsRequired: over.approvalsRequired ?? 1,
+      now: T0,
+      expiresAt: 'expiresAt' in over ? over.expiresAt : at(3600),
+    });
+  }
+  const executeJobs = (remediationId: number) =>
+    db.query(`select id from job where kind = 'execute' and (payload->>'remediationId')::int = $1`, [remediationId]);
+  const decide = (token: string, userId: number, decision: 'approve' | 'reject' = 'approve', when = at(10)) =>
+    store.decide({ token, userId, userName: `user${userId}`, decision, now: when });
+
+  it('creates a remediation and finds it by id and token', async () => {
+    const rem = await remediation();
+    expect(rem).toMatchObject({ state: 'pending', approvalsRequired: 1, action: 'restart', preState: null, result: null });
+    expect(await store.getRemediation(rem.id)).toMatchObject({ id: rem.id, token: rem.token, incidentId: rem.incidentId });
+    expect(await store.findRemediationByToken(rem.token)).toMatchObject({ id: rem.id });
+    expect(await store.findRemediationByToken('nope0000')).toBeUndefined();
+    expect(await store.latestRemediation(rem.incidentId)).toMatchObject({ id: rem.id });
+  });
+
+  it('an unknown token is not_found', async () => {
+    expect(await decide('unknown0', 1)).toEqual({ kind: 'not_found' });
+  });
+
+  it('one approver approves (approvalsRequired 1) → decided, approved, one execute job', async () => {
+    const rem = await remediation();
+    const out = await decide(rem.token, 101);
+    expect(out.kind).toBe('decided');
+    if (out.kind !== 'decided') return;
+    expect(out.remediation.state).toBe('approved');
+    expect(out.decisions).toEqual([{ userId: 101, userName: 'user101', decision: 'approve', reason: null, decidedAt: at(10) }]);
+    expect(await executeJobs(rem.id)).toHaveLength(1);
+    expect((await store.getRemediation(rem.id))!.updatedAt.toISOString()).toBe(at(10).toISOString());
+  });
+
+  it('a double tap by the same approver changes nothing the second time', async () => {
+    const rem = await remediation();
+    expect((await decide(rem.token, 102)).kind).toBe('decided');
+    const second = await decide(rem.token, 102);
+    expect(['already_voted', 'not_pending']).toContain(second.kind);
+    expect(await executeJobs(rem.id)).toHaveLength(1);
+    expect(await store.decisions(rem.id)).toHaveLength(1);
+  });
+
+  it('10 approvers racing → exactly one decided and one execute job', async () => {
+    const rem = await remediation();
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => decide(rem.token, 200 + i)));
+    expect(outcomes.filter((o) => o.kind === 'decided')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'not_pending')).toHaveLength(9);
+    expect(await executeJobs(rem.id)).toHaveLength(1);
+    expect(await store.decisions(rem.id)).toHaveLength(1);
+    expect((await store.getRemediation(rem.id))!.state).toBe('approved');
+  });
+
+  it('dual approval: the same person twice does not approve; a second person does', async () => {
+    const rem = await remediation({ approvalsRequired: 2 });
+    const first = await decide(rem.token, 301);
+    expect(first).toMatchObject({ kind: 'recorded', approvals: 1 });
+    const again = await decide(rem.token, 301, 'approve', at(20));
+    expect(again.kind).toBe('already_voted');
+    expect((await store.getRemediation(rem.id))!.state).toBe('pending');
+    expect(await executeJobs(rem.id)).toHaveLength(0);
+
+    const second = await decide(rem.token, 302, 'approve', at(30));
+    expect(second.kind).toBe('decided');
+    if (second.kind !== 'decided') return;
+    expect(second.remediation.state).toBe('approved');
+    expect(second.decisions.map((d) => d.userId)).toEqual([301, 302]);
+    expect(await executeJobs(rem.id)).toHaveLength(1);
+  });
+
+  it('dual approval with racing approvers executes once', async () => {
+    const rem = await remediation({ approvalsRequired: 2 });
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => decide(rem.token, 400 + i)));
+    expect(outcomes.filter((o) => o.kind === 'recorded')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'decided')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'not_pending')).toHaveLength(4);
+    expect(await executeJobs(rem.id)).toHaveLength(1);
+  });
+
+  it('reject → decided, rejected, no execute job; a later approve is not_pending', async () => {
+    const rem = await remediation();
+    const rejected = await decide(rem.token, 501, 'reject');
+    expect(rejected.kind).toBe('decided');
+    if (rejected.kind !== 'decided') return;
+    expect(rejected.remediation.state).toBe('rejected');
+    const late = await decide(rem.token, 502, 'approve', at(20));
+    expect(late.kind).toBe('not_pending');
+    if (late.kind !== 'not_pending') return;
+    expect(late.remediation.state).toBe('rejected');
+    expect(late.decisions.map((d) => [d.userId, d.decision])).toEqual([[501, 'reject']]);
+    expect(await executeJobs(rem.id)).toHaveLength(0);
+  });
+
+  it('a reject after one of two approvals rejects', async () => {
+    const rem = await remediation({ approvalsRequired: 2 });
+    expect((await decide(rem.token, 601)).kind).toBe('recorded');
+    const out = await decide(rem.token, 602, 'reject', at(20));
+    expect(out).toMatchObject({ kind: 'decided', remediation: { state: 'rejected' } });
+    expect(await executeJobs(rem.id)).toHaveLength(0);
+  });
+
+  it.each(['blocked', 'approved', 'expired', 'cancelled'] as const)('a remediation in state %s cannot be decided', async (state) => {
+    const rem = await remediation({ state });
+    const out = await decide(rem.token, 701);
+    expect(out.kind).toBe('not_pending');
+    expect(await store.decisions(rem.id)).toEqual([]);
+    expect(await executeJobs(rem.id)).toHaveLength(0);
+  });
+
+  describe('transition() is one conditional update', () => {
+    it('moves from an allowed state and stores fields', async () => {
+      const rem = await remediation({ state: 'approved' });
+      const moved = await store.transition(rem.id, ['approved'], 'executing', at(50), { preState: { replicas: 3 } });
+      expect(moved).toMatchObject({ id: rem.id, state: 'executing', preState: { replicas: 3 } });
+      expect(moved!.updatedAt.toISOString()).toBe(at(50).toISOString());
+      const done = await store.transition(rem.id, ['executing', 'verifying'], 'failed', at(60), { result: { ok: false, message: 'x' } });
+      expect(done).toMatchObject({ state: 'failed', result: { ok: false, message: 'x' }, preState: { replicas: 3 } });
+    });
+
+    it('returns undefined and changes nothing when the state is not among `from`', async () => {
+      const rem = await remediation({ state: 'pending' });
+      expect(await store.transition(rem.id, ['approved'], 'executing', at(50))).toBeUndefined();
+      const row = await store.getRemediation(rem.id);
+      expect(row).toMatchObject({ state: 'pending' });
+      expect(row!.updatedAt.toISOString()).toBe(T0.toISOString());
+    });
+
+    it('lets exactly one of racing callers win', async () => {
+      const rem = await remediation({ state: 'approved' });
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.transition(rem.id, ['approved'], 'executing', at(50))));
+      expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      expect(await store.transition(999_999, ['pending'], 'approved', at(1))).toBeUndefined();
+    });
+
+    it('refuses a move the state machine forbids (succeeded → pending)', async () => {
+      const rem = await remediation({ state: 'succeeded' });
+      const moved = await store.transition(rem.id, ['succeeded'], 'pending', at(50)).catch(() => undefined);
+      expect(moved).toBeUndefined();
+      expect((await store.getRemediation(rem.id))!.state).toBe('succeeded');
+    });
+  });
+
+  it('expirePending expires only pending remediations past their expiry', async () => {
+    const incidentId = (await store.ingest(group(uniqueGroup('expire'), [alert(fp('e'), 'firing')]), T0, opts)).incidentId!;
+    const due = await remediation({ incidentId, expiresAt: at(100) });
+    const later = await remediation({ incidentId, expiresAt: at(10_000) });
+    const never = await remediation({ incidentId, expiresAt: undefined });
+    const approved = await remediation({ incidentId, state: 'approved', expiresAt: at(100) });
+    const expired = await store.expirePending(at(200));
+    const ids = expired.map((r) => r.id);
+    expect(ids).toContain(due.id);
+    expect(ids).not.toContain(later.id);
+    expect(ids).not.toContain(never.id);
+    expect(ids).not.toContain(approved.id);
+    expect(expired.find((r) => r.id === due.id)).toMatchObject({ state: 'expired' });
+    expect((await store.getRemediation(later.id))!.state).toBe('pending');
+    expect((await store.getRemediation(approved.id))!.state).toBe('approved');
+    // idempotent
+    expect((await store.expirePending(at(300))).map((r) => r.id)).not.toContain(due.id);
+    // an expired card cannot be approved afterwards
+    expect((await decide(due.token, 801, 'approve', at(400))).kind).toBe('not_pending');
+  });
+
+  it('cancelPending cancels undecided remediations of that incident only', async () => {
+    const incidentId = (await store.ingest(group(uniqueGroup('cancel'), [alert(fp('c'), 'firing')]), T0, opts)).incidentId!;
+    const pending = await remediation({ incidentId });
+    const proposed = await remediation({ incidentId, state: 'proposed' });
+    const snoozed = await remediation({ incidentId, state: 'snoozed' });
+    const executing = await remediation({ incidentId, state: 'executing' });
+    const elsewhere = await remediation();
+    const cancelled = await store.cancelPending(incidentId, at(500));
+    expect(cancelled.sort((a, b) => a - b)).toEqual([pending.id, proposed.id, snoozed.id].sort((a, b) => a - b));
+    expect((await store.getRemediation(pending.id))!.state).toBe('cancelled');
+    expect((await store.getRemediation(executing.id))!.state).toBe('executing');
+    expect((await store.getRemediation(elsewhere.id))!.state).toBe('pending');
+    expect(await store.cancelPending(incidentId, at(600))).toEqual([]);
+  });
+
+  it('inFlightRemediations lists executing and verifying', async () => {
+    const executing = await remediation({ state: 'executing' });
+    const verifying = await remediation({ state: 'verifying' });
+    const pending = await remediation();
+    const ids = (await store.inFlightRemediations()).map((r) => r.id);
+    expect(ids).toEqual(expect.arrayContaining([executing.id, verifying.id]));
+    expect(ids).not.toContain(pending.id);
+  });
+
+  it('writes and reads the audit trail of a subject in order', async () => {
+    await store.audit({ actor: 'user:1', action: 'remediation.approve', subject: 'remediation:audit-1', input: { a: 1 } }, at(1));
+    await store.audit(
+      { actor: 'worker', action: 'k8s.patch', subject: 'remediation:audit-1', output: { ok: true }, durationMs: 12.7, error: 'none' },
+      at(2),
+    );
+    await store.audit({ actor: 'worker', action: 'other', subject: 'remediation:audit-2' }, at(3));
+    expect(await store.auditTrail('remediation:audit-1')).toEqual([
+      { actor: 'user:1', action: 'remediation.approve', subject: 'remediation:audit-1', input: { a: 1 }, output: null, durationMs: undefined, error: undefined },
+      { actor: 'worker', action: 'k8s.patch', subject: 'remediation:audit-1', input: null, output: { ok: true }, durationMs: 13, error: 'none' },
+    ]);
+  });
+
+  it('remembers card messages (chat ids beyond 32 bits)', async () => {
+    const rem = await remediation();
+    await store.saveCardMessage({ chatId: -1001234567890, messageId: 42, kind: 'incident', incidentId: rem.incidentId, remediationId: rem.id, now: T0 });
+    expect(await store.cardMessages(rem.incidentId)).toEqual([{ chatId: -1001234567890, messageId: 42, kind: 'incident' }]);
+  });
+
+  it('ping is true while the database answers', async () => {
+    expect(await store.ping()).toBe(true);
+  });
+});
