@@ -45,7 +45,7 @@ ENV NODE_ENV=production
 USER 10001:10001
 EXPOSE 8080
 # Liveness for plain Docker (Kubernetes ignores HEALTHCHECK and uses the probes in deploy/).
-# /healthz answers once the server listens, i.e. after migrations ran and the bot reached Telegram.
+# /healthz answers once the server listens: after the migrations (Telegram is awaited 5 s at most).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Other commands: docker run --rm --env-file watchkeeper.env watchkeeper:0.1.0 node bin/watchkeeper.js migrate|config|help

@@ -120,7 +120,7 @@ const EnvSchema = z.object({
   CRITICAL_NAMESPACES: z.string().optional().default('*-prod,prod,production'),
 
   // --- Kubernetes ---
-  /** Kubeconfig path; unset → in-cluster service account, else ~/.kube/config. */
+  /** Kubeconfig path(s), kubectl-style (`a:b` merges); unset → ~/.kube/config, else the in-cluster service account. */
   KUBECONFIG: optionalString,
   /** Kubeconfig context to use (default: current-context). */
   KUBE_CONTEXT: optionalString,
@@ -148,6 +148,35 @@ const EnvSchema = z.object({
   ANTHROPIC_BASE_URL: optionalString,
   ANTHROPIC_MODEL: z.string().optional().default('claude-sonnet-4-5'),
   ANTHROPIC_TIMEOUT_MS: int(30_000, 100),
+
+  // --- Approvals and safety ---
+  /** Alertmanager base URL; when set, "Silence" also creates an Alertmanager silence (v2 API). */
+  ALERTMANAGER_URL: optionalString,
+  /** "Later" snoozes a card for this many minutes, then re-posts it. */
+  SNOOZE_MINUTES: int(30, 1, 24 * 60),
+  /** Run `auto`-tier actions without a human when guardrails pass. */
+  AUTO_EXECUTE: bool(false),
+  /** Minimum diagnosis confidence (0–1) for auto-execution. */
+  AUTO_MIN_CONFIDENCE: num(0.85, 0, 1),
+  /** Most executed actions per hour, overall and per resource. */
+  MAX_ACTIONS_PER_HOUR: int(5, 0),
+  MAX_ACTIONS_PER_RESOURCE_PER_HOUR: int(3, 0),
+  /** Cooldown on a resource after a failed action, minutes. */
+  FAILURE_COOLDOWN_MINUTES: int(10, 0),
+  /** Comma-separated namespaces actions may run in (empty: all but protected). */
+  NAMESPACE_ALLOWLIST: z.string().optional().default(''),
+  /** Comma-separated catalog actions never to run. */
+  ACTION_DENYLIST: z.string().optional().default(''),
+  /** Upper bound for `scale`, replicas. */
+  MAX_SCALE_REPLICAS: int(20, 1),
+  /** Allow `scale` to 0 replicas. */
+  ALLOW_SCALE_TO_ZERO: bool(false),
+  /** `raise_memory` multiplies the limit by this factor… */
+  MEMORY_RAISE_FACTOR: num(1.5, 1.01, 10),
+  /** …up to this many MiB. */
+  MEMORY_LIMIT_CAP_MIB: int(8192, 16),
+  /** EWMA smoothing factor α of playbook trust scores (0 < α ≤ 1). */
+  TRUST_ALPHA: num(0.3, 0.01, 1),
 
   // --- Misc ---
   /** pino level. */
@@ -177,6 +206,22 @@ export interface Config {
   };
   incidents: { dedupWindowS: number; approvalTtlS: number };
   policy: { protectedNamespaces: string[]; criticalNamespaces: string[] };
+  safety: {
+    alertmanagerUrl?: string;
+    snoozeMinutes: number;
+    autoExecute: boolean;
+    autoMinConfidence: number;
+    maxActionsPerHour: number;
+    maxActionsPerResourcePerHour: number;
+    failureCooldownMinutes: number;
+    namespaceAllowlist: string[];
+    actionDenylist: string[];
+    maxScaleReplicas: number;
+    allowScaleToZero: boolean;
+    memoryRaiseFactor: number;
+    memoryLimitCapMiB: number;
+    trustAlpha: number;
+  };
   kubernetes: { kubeconfig?: string; context?: string; verifyTimeoutS: number; verifyPollMs: number; logTailLines: number };
   models: {
     ollamaHost: string;
@@ -240,6 +285,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     incidents: { dedupWindowS: e.INCIDENT_DEDUP_WINDOW_S, approvalTtlS: e.APPROVAL_TTL_S },
     policy: { protectedNamespaces: csv(e.PROTECTED_NAMESPACES), criticalNamespaces: csv(e.CRITICAL_NAMESPACES) },
+    safety: {
+      alertmanagerUrl: e.ALERTMANAGER_URL,
+      snoozeMinutes: e.SNOOZE_MINUTES,
+      autoExecute: e.AUTO_EXECUTE,
+      autoMinConfidence: e.AUTO_MIN_CONFIDENCE,
+      maxActionsPerHour: e.MAX_ACTIONS_PER_HOUR,
+      maxActionsPerResourcePerHour: e.MAX_ACTIONS_PER_RESOURCE_PER_HOUR,
+      failureCooldownMinutes: e.FAILURE_COOLDOWN_MINUTES,
+      namespaceAllowlist: csv(e.NAMESPACE_ALLOWLIST),
+      actionDenylist: csv(e.ACTION_DENYLIST),
+      maxScaleReplicas: e.MAX_SCALE_REPLICAS,
+      allowScaleToZero: e.ALLOW_SCALE_TO_ZERO,
+      memoryRaiseFactor: e.MEMORY_RAISE_FACTOR,
+      memoryLimitCapMiB: e.MEMORY_LIMIT_CAP_MIB,
+      trustAlpha: e.TRUST_ALPHA,
+    },
     kubernetes: {
       kubeconfig: e.KUBECONFIG,
       context: e.KUBE_CONTEXT,
@@ -278,6 +339,8 @@ export function serveProblems(config: Config): string[] {
     problems.push('Set WEBHOOK_BEARER_TOKEN (or WEBHOOK_BASIC_USER and WEBHOOK_BASIC_PASSWORD) so only Alertmanager can post alerts');
   if (config.telegram.mode === 'webhook' && !config.telegram.webhookUrl)
     problems.push('TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (https://<host>/telegram/webhook)');
+  if (config.telegram.mode === 'webhook' && !config.telegram.webhookSecret)
+    problems.push('TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET, or anyone reaching /telegram/webhook could forge button presses');
   return problems;
 }
 

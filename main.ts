@@ -173,8 +173,11 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
 
     if (delivery === 'polling') {
       let runner: RunnerHandle | undefined;
-      void telegramUp.then((ok) => {
-        if (ok && !stopping) runner = run(bot);
+      void telegramUp.then(async (ok) => {
+        if (!ok || stopping) return;
+        // A webhook left from webhook mode makes getUpdates answer 409; polling needs it gone.
+        await bot.api.deleteWebhook().catch((err) => log.warn({ err }, 'deleteWebhook failed'));
+        if (!stopping) runner = run(bot);
       });
       stops.push(async () => {
         if (runner?.isRunning()) await runner.stop();

@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseAlertmanagerPayload, targetFromLabels } from '../domain/alerts.ts';
-import { type TargetRef, TARGET_KINDS, formatTarget } from '../domain/diagnosis.ts';
+import { type Evidence, type TargetRef, TARGET_KINDS, formatTarget } from '../domain/diagnosis.ts';
 import type { KObject } from '../domain/k8s-objects.ts';
 import { parseTargetRef } from '../domain/targets.ts';
 import { type DiagnosisRecord, type ModelDiagnoser, diagnose } from './diagnose.ts';
@@ -114,9 +114,9 @@ export interface DiagnoseJson {
   notes: string[];
 }
 
-/** A usage or input problem: printed with the usage hint, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** A usage or input problem: the command prints it (with the usage text when asked) and exits 2. */
+export class OfflineUsageError extends Error {
+  override readonly name = 'OfflineUsageError';
   constructor(
     message: string,
     readonly showUsage = false,
@@ -156,7 +156,7 @@ export async function diagnoseCommand(argv: string[], io: DiagnoseIo, deps: Diag
     io.stdout(parsed.json ? `${JSON.stringify(result)}\n` : renderText(result));
     return DIAGNOSE_EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof OfflineUsageError) {
       io.stderr(`watchkeeper diagnose: ${err.message}\n${err.showUsage ? `\n${DIAGNOSE_USAGE}` : ''}`);
       return DIAGNOSE_EXIT.usage;
     }
@@ -187,11 +187,11 @@ function parseCommandLine(args: string[]): Args | 'help' {
       },
     }));
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), true);
+    throw new OfflineUsageError(err instanceof Error ? err.message : String(err), true);
   }
   if (values.help) return 'help';
   if (!values['from-files']) {
-    throw new UsageError(
+    throw new OfflineUsageError(
       positionals.length > 0
         ? `diagnosing ${positionals[0]} needs a live cluster; offline diagnosis needs --from-files <alert.json> <objects…>`
         : 'missing --from-files <alert.json> <objects…>',
@@ -200,17 +200,17 @@ function parseCommandLine(args: string[]): Args | 'help' {
   }
   const [alertFile, ...objectFiles] = positionals;
   if (!alertFile || objectFiles.length === 0) {
-    throw new UsageError('--from-files needs an alert file and at least one file of cluster objects', true);
+    throw new OfflineUsageError('--from-files needs an alert file and at least one file of cluster objects', true);
   }
   let target: TargetRef | undefined;
   if (values.target !== undefined) {
     const t = parseTargetRef(values.target);
-    if (t.kind === 'invalid') throw new UsageError(`--target: ${t.message}`);
+    if (t.kind === 'invalid') throw new OfflineUsageError(`--target: ${t.message}`);
     target = t.target;
   }
   let now: Date | undefined;
   if (values.now !== undefined) {
-    if (!RFC3339.test(values.now)) throw new UsageError(`--now: "${values.now}" is not an RFC 3339 time such as 2026-03-02T10:30:00Z`);
+    if (!RFC3339.test(values.now)) throw new OfflineUsageError(`--now: "${values.now}" is not an RFC 3339 time such as 2026-03-02T10:30:00Z`);
     now = new Date(values.now);
   }
   return { alertFile, objectFiles, rulesOnly: values['rules-only'] ?? false, json: values.json ?? false, target, now };
@@ -288,46 +288,77 @@ export function resolveAlertTarget(labels: Record<string, string>, objects: read
   return {};
 }
 
+/** What {@link gatherOfflineEvidence} reads. */
+export interface OfflineInput {
+  alertFile: string;
+  objectFiles: string[];
+  /** Overrides the alert's target. */
+  target?: TargetRef;
+  /** When the dump was taken; default: see {@link collectionTime}. */
+  now?: Date;
+}
+
+/** Evidence gathered from files, with what the command reports about how. */
+export interface OfflineEvidence {
+  evidence: Evidence;
+  /** The in-memory cluster over the dump (read-only; planning's dry-run fails on it). */
+  cluster: MemoryCluster;
+  alert: AlertInput;
+  /** The target the alert's labels name (before `--target` and the gatherer's widening). */
+  alertTarget?: TargetRef;
+  now: Date;
+  nowSource: string;
+  notes: string[];
+}
+
 /**
- * The offline diagnosis behind the command, for embedding (eval, tests).
+ * Reads an alert file and object dumps and gathers evidence with the production gatherer over a
+ * {@link MemoryCluster}: the first half of `diagnose --from-files`, shared with the eval and the
+ * diagnosis benchmark.
  *
- * @throws UsageError / DumpFileError for bad input (the command turns them into exit code 2).
+ * @throws DumpFileError for unreadable or malformed files; OfflineUsageError when the alert names
+ *   no object or the dump lacks the target.
  */
-async function diagnoseFromFiles(args: Args, deps: DiagnoseDeps): Promise<DiagnoseJson> {
+export async function gatherOfflineEvidence(input: OfflineInput, deps: DiagnoseDeps = {}): Promise<OfflineEvidence> {
   let alertText: string;
   try {
-    alertText = await readFile(args.alertFile, 'utf8');
+    alertText = await readFile(input.alertFile, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DumpFileError(args.alertFile, `cannot read: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, undefined, { cause: err });
+    throw new DumpFileError(input.alertFile, `cannot read: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, undefined, { cause: err });
   }
-  const alerts = parseAlertFile(alertText, args.alertFile);
-  const dump = await loadObjectDump(args.objectFiles);
+  const alerts = parseAlertFile(alertText, input.alertFile);
+  const dump = await loadObjectDump(input.objectFiles);
   if (dump.objects.length === 0) {
-    throw new UsageError(`no Kubernetes objects in ${args.objectFiles.join(', ')}${dump.logs.length ? ' (only logs)' : ''}`);
+    throw new OfflineUsageError(`no Kubernetes objects in ${input.objectFiles.join(', ')}${dump.logs.length ? ' (only logs)' : ''}`);
   }
   const notes = [...dump.notes];
 
   const withTargets = alerts.map((a) => ({ alert: a, ...resolveAlertTarget(a.labels, dump.objects) }));
   const chosen = withTargets.find((a) => a.target && a.alert.status === 'firing') ?? withTargets.find((a) => a.target) ?? withTargets[0]!;
-  if (alerts.length > 1) notes.push(`${alerts.length} alerts in ${args.alertFile}; diagnosing ${chosen.alert.alertname}`);
+  if (alerts.length > 1) notes.push(`${alerts.length} alerts in ${input.alertFile}; diagnosing ${chosen.alert.alertname}`);
   if (chosen.note) notes.push(chosen.note);
-  const target = args.target ?? chosen.target;
+  const target = input.target ?? chosen.target;
   if (!target) {
     const labels = Object.entries(chosen.alert.labels).map(([k, v]) => `${k}=${v}`).join(', ');
-    throw new UsageError(`${args.alertFile}: the alert's labels name no Kubernetes object (${labels}); pass --target <namespace>/<kind>/<name>`);
+    throw new OfflineUsageError(`${input.alertFile}: the alert's labels name no Kubernetes object (${labels}); pass --target <namespace>/<kind>/<name>`);
   }
 
   const cluster = new MemoryCluster(dump.objects, { logs: dump.logs, defaultNamespace: target.namespace || 'default' });
   if (!(await cluster.get(target.kind, target.namespace, target.name))) {
     const counts = Object.entries(cluster.counts()).map(([k, n]) => `${n} ${k}`).join(', ');
-    throw new UsageError(
-      `the dump has no ${formatTarget(target)}${args.target ? '' : ` (named by the alert's labels)`}; it holds ${counts}. Add that object to the files or pass --target`,
+    throw new OfflineUsageError(
+      `the dump has no ${formatTarget(target)}${input.target ? '' : ` (named by the alert's labels)`}; it holds ${counts}. Add that object to the files or pass --target`,
     );
   }
-  const { now, source: nowSource } = collectionTime(args, dump, chosen.alert, deps);
-
+  const { now, source: nowSource } = collectionTime(input, dump, chosen.alert, deps);
   const evidence = await gatherEvidence(cluster, target, { logTailLines: deps.logTailLines ?? 200, now });
+  return { evidence, cluster, alert: chosen.alert, ...(chosen.target ? { alertTarget: chosen.target } : {}), now, nowSource, notes };
+}
+
+/** The offline diagnosis behind the command. */
+async function diagnoseFromFiles(args: Args, deps: DiagnoseDeps): Promise<DiagnoseJson> {
+  const { evidence, cluster, alert, alertTarget, now, nowSource, notes } = await gatherOfflineEvidence(args, deps);
   const diagnosis = await diagnose(evidence, args.rulesOnly ? undefined : deps.model);
   const plan = await planOffline(diagnosis, evidence, cluster, deps.policy ?? DEFAULT_OFFLINE_POLICY, now, notes);
 
@@ -345,10 +376,10 @@ async function diagnoseFromFiles(args: Args, deps: DiagnoseDeps): Promise<Diagno
     gaps: diagnosis.gaps,
     fallbackReasons: diagnosis.fallbackReasons,
     alert: {
-      alertname: chosen.alert.alertname,
-      status: chosen.alert.status,
-      labels: chosen.alert.labels,
-      ...(chosen.target ? { target: formatTarget(chosen.target) } : {}),
+      alertname: alert.alertname,
+      status: alert.status,
+      labels: alert.labels,
+      ...(alertTarget ? { target: formatTarget(alertTarget) } : {}),
     },
     collectedAt: now.toISOString(),
     collectedAtSource: nowSource,
@@ -388,7 +419,7 @@ async function planOffline(
  * `--now`, else a `# collectedAt:` comment, else the newest of the dump's timestamps and the
  * alert's `startsAt` (a dump is taken after both), else the clock.
  */
-function collectionTime(args: Args, dump: ObjectDump, alert: AlertInput, deps: DiagnoseDeps): { now: Date; source: string } {
+function collectionTime(args: Pick<OfflineInput, 'now'>, dump: ObjectDump, alert: AlertInput, deps: DiagnoseDeps): { now: Date; source: string } {
   if (args.now) return { now: args.now, source: '--now' };
   if (dump.collectedAt) return { now: new Date(dump.collectedAt), source: '"# collectedAt:" comment' };
   const newest = newestTimestamp(dump.objects);

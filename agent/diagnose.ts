@@ -4,6 +4,7 @@
  * incident as a {@link DiagnosisRecord}.
  */
 import { analyze } from '../domain/analyzers/index.ts';
+import { redact } from '../domain/redaction.ts';
 import type { ActionKind, Category, Evidence, Finding, TargetRef } from '../domain/diagnosis.ts';
 
 /** What the model router answers (agent/llm/router.ts `DiagnosisOutcome`, narrowed to what is used here). */
@@ -58,6 +59,25 @@ export interface DiagnosisRecord {
  * deterministic evidence outranks a small model.
  */
 export async function diagnose(evidence: Evidence, model?: ModelDiagnoser): Promise<DiagnosisRecord> {
+  return redactRecord(await diagnoseRaw(evidence, model));
+}
+
+/**
+ * Secrets (tokens, passwords, keys, credentials in URLs) are removed from everything the record
+ * shows — it goes to the chat and the database, whatever produced it.
+ */
+function redactRecord(r: DiagnosisRecord): DiagnosisRecord {
+  const clean = (t: string) => redact(t, { mode: 'local' }).text;
+  return {
+    ...r,
+    cause: clean(r.cause),
+    evidence: r.evidence.map(clean),
+    gaps: r.gaps.map(clean),
+    findings: r.findings.map((f) => ({ ...f, cause: clean(f.cause) })),
+  };
+}
+
+async function diagnoseRaw(evidence: Evidence, model?: ModelDiagnoser): Promise<DiagnosisRecord> {
   const findings = analyze(evidence);
   const best = findings[0];
   const base: DiagnosisRecord = best

@@ -105,8 +105,17 @@ export async function verifyRollout(cluster: ClusterPort, target: TargetRef, opt
       const dep = (await cluster.get('Deployment', target.namespace, target.name)) as Deployment | undefined;
       if (!dep) return { ok: false, message: 'deployment disappeared during verification' };
       const status = deploymentRolloutStatus(dep);
-      const pods = (await cluster.list('Pod', target.namespace, { labelSelector: selectorString(dep.spec?.selector) })) as Pod[];
+      const selector = selectorString(dep.spec?.selector);
       const revision = revisionOf(dep);
+      // Only the current revision's live pods count: old pods may linger while Terminating
+      // (with the restarts that caused the incident) on a real cluster.
+      const replicaSets = (await cluster.list('ReplicaSet', target.namespace, { labelSelector: selector })) as ReplicaSet[];
+      const currentRs = replicaSets.find((rs) => revisionOf(rs) === revision)?.metadata?.name;
+      const pods = ((await cluster.list('Pod', target.namespace, { labelSelector: selector })) as Pod[]).filter(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          (!currentRs || p.metadata?.ownerReferences?.some((o) => o.kind === 'ReplicaSet' && o.name === currentRs)),
+      );
       if (status.kind === 'failed') {
         return { ok: false, message: `${status.message}; ${describeUnhealthyPods(pods).join('; ') || 'no pod detail'}` };
       }

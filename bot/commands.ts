@@ -63,6 +63,10 @@ export function commandsComposer(agent: Agent): Composer<Context> {
   });
 
   c.command('diagnose', async (ctx) => {
+    if (!ctx.from || !agent.roleOf(ctx.from.id)) {
+      await ctx.reply('Only operators may run /diagnose (it reads cluster evidence and logs). Ask an admin to add your user id to TELEGRAM_OPERATORS.');
+      return;
+    }
     const parsed = parseTargetRef(ctx.match);
     if (parsed.kind === 'invalid') {
       await ctx.reply(`Usage: /diagnose <namespace>/<kind>/<name>, e.g. /diagnose shop/deploy/checkout\n(${parsed.message})`);

@@ -79,6 +79,14 @@ export const RemediationEntity = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     expiresAt: p.datetime().nullable(),
+    /** Snoozed ("Later") until this time, then re-posted. */
+    snoozedUntil: p.datetime().nullable(),
+    /** The remediation this one undoes (Undo runs the inverse through the same approval flow). */
+    undoOf: p.integer().nullable(),
+    /** Symptoms hash of the diagnosis (16 hex chars), keying playbooks and anti-patterns. */
+    symptomsHash: p.string().length(16).nullable(),
+    /** Diagnosis confidence 0–1 when planned. */
+    confidence: p.double().nullable(),
   },
   indexes: [
     { name: 'remediation_state_index', properties: ['state'] },
@@ -164,6 +172,67 @@ export const JobEntity = defineEntity({
 });
 export type Job = InferEntity<typeof JobEntity>;
 
+/** What Watchkeeper learned: trust in an action for a symptoms hash (EWMA of verified outcomes). */
+export const PlaybookEntity = defineEntity({
+  name: 'Playbook',
+  tableName: 'playbook',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    symptomsHash: p.string().length(16),
+    action: p.string().length(32),
+    /** Example target, `namespace/Kind/name`. */
+    target: p.string().length(255),
+    category: p.string().length(32),
+    trustScore: p.double(),
+    successes: p.integer().default(0),
+    failures: p.integer().default(0),
+    lastOutcomeAt: p.datetime(),
+    published: p.boolean().default(false),
+  },
+  uniques: [{ name: 'playbook_symptoms_action_unique', properties: ['symptomsHash', 'action'] }],
+});
+export type Playbook = InferEntity<typeof PlaybookEntity>;
+
+/** Runbook drafts (from verified successes) and anti-patterns (from failures). */
+export const KnowledgeEntryEntity = defineEntity({
+  name: 'KnowledgeEntry',
+  tableName: 'knowledge_entry',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    kind: p.enum(['runbook', 'anti_pattern'] as const),
+    status: p.enum(['draft', 'published', 'discarded'] as const),
+    symptomsHash: p.string().length(16),
+    action: p.string().length(32),
+    /** `namespace/Kind/name` the entry names. */
+    target: p.string().length(255),
+    title: p.text(),
+    body: p.text(),
+    remediation: () => p.manyToOne(RemediationEntity).nullable(),
+    createdAt: p.datetime(),
+    /** Anti-patterns block auto-execution until then. */
+    expiresAt: p.datetime().nullable(),
+    decidedBy: p.string().length(255).nullable(),
+  },
+  indexes: [{ name: 'knowledge_entry_symptoms_index', properties: ['symptomsHash', 'kind'] }],
+});
+export type KnowledgeEntry = InferEntity<typeof KnowledgeEntryEntity>;
+
+/** A muted alert group ("Silence" button); an Alertmanager silence id when one was created. */
+export const SilenceEntity = defineEntity({
+  name: 'Silence',
+  tableName: 'silence',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    groupKey: p.text(),
+    until: p.datetime(),
+    createdBy: p.string().length(255),
+    createdAt: p.datetime(),
+    alertmanagerSilenceId: p.string().length(64).nullable(),
+  },
+  indexes: [{ name: 'silence_group_key_index', properties: ['groupKey', 'until'] }],
+});
+export type Silence = InferEntity<typeof SilenceEntity>;
+
 /** All entities, for the ORM config. */
 export const ENTITIES = [
   AlertEntity,
@@ -173,4 +242,7 @@ export const ENTITIES = [
   AuditLogEntity,
   ChatMessageEntity,
   JobEntity,
+  PlaybookEntity,
+  KnowledgeEntryEntity,
+  SilenceEntity,
 ];

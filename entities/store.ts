@@ -12,7 +12,15 @@ import type { AlertGroup } from '../domain/alerts.ts';
 import { worstSeverity } from '../domain/alerts.ts';
 import type { TargetRef } from '../domain/diagnosis.ts';
 import type { RemediationState } from '../domain/remediation.ts';
-import { AuditLogEntity, ChatMessageEntity, IncidentEntity, RemediationEntity } from './schema.ts';
+import {
+  AuditLogEntity,
+  ChatMessageEntity,
+  IncidentEntity,
+  KnowledgeEntryEntity,
+  PlaybookEntity,
+  RemediationEntity,
+  SilenceEntity,
+} from './schema.ts';
 
 /** What one webhook delivery changed. */
 export interface IngestResult {
@@ -75,6 +83,10 @@ export interface RemediationRow {
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date | null;
+  snoozedUntil: Date | null;
+  undoOf: number | null;
+  symptomsHash: string | null;
+  confidence: number | null;
 }
 
 /** A decision as stored. */
@@ -95,6 +107,33 @@ export interface AuditEntry {
   output?: unknown;
   durationMs?: number;
   error?: string;
+}
+
+/** A learned playbook. */
+export interface PlaybookRow {
+  id: number;
+  symptomsHash: string;
+  action: string;
+  target: string;
+  category: string;
+  /** EWMA of verified outcomes, 0–1. */
+  trustScore: number;
+  successes: number;
+  failures: number;
+  lastOutcomeAt: Date;
+  published: boolean;
+}
+
+/** A runbook draft or anti-pattern. */
+export interface KnowledgeRow {
+  id: number;
+  kind: 'runbook' | 'anti_pattern';
+  status: 'draft' | 'published' | 'discarded';
+  symptomsHash: string;
+  action: string;
+  target: string;
+  title: string;
+  body: string;
 }
 
 /** Outcome of {@link Store.decide}. */
@@ -333,6 +372,9 @@ export class Store {
     approvalsRequired: number;
     now: Date;
     expiresAt?: Date;
+    undoOf?: number;
+    symptomsHash?: string;
+    confidence?: number;
   }): Promise<RemediationRow> {
     const em = this.em();
     const entity = em.create(RemediationEntity, {
@@ -347,6 +389,9 @@ export class Store {
       createdAt: input.now,
       updatedAt: input.now,
       expiresAt: input.expiresAt ?? null,
+      undoOf: input.undoOf ?? null,
+      symptomsHash: input.symptomsHash ?? null,
+      confidence: input.confidence ?? null,
     });
     await em.flush();
     return toRemediationRow(entity);
@@ -384,7 +429,13 @@ export class Store {
     from: readonly RemediationState[],
     to: RemediationState,
     now: Date,
-    fields: { result?: Record<string, unknown>; preState?: Record<string, unknown>; plan?: Record<string, unknown> } = {},
+    fields: {
+      result?: Record<string, unknown>;
+      preState?: Record<string, unknown>;
+      plan?: Record<string, unknown>;
+      snoozedUntil?: Date | null;
+      expiresAt?: Date | null;
+    } = {},
   ): Promise<RemediationRow | undefined> {
     const em = this.em();
     const count = await em.nativeUpdate(
@@ -406,9 +457,11 @@ export class Store {
     token: string;
     userId: number;
     userName: string;
-    decision: 'approve' | 'reject';
+    decision: 'approve' | 'reject' | 'later';
     reason?: string;
     now: Date;
+    /** For `later`: when the card comes back. */
+    snoozeUntil?: Date;
   }): Promise<DecideOutcome> {
     return this.em().transactional(async (em) => {
       const locked = await em.execute<Array<{ id: number; state: RemediationState; approvals_required: number }>>(
@@ -422,6 +475,10 @@ export class Store {
         decisions: await this.decisionsTx(em, rem.id),
       });
       if (rem.state !== 'pending') return { kind: 'not_pending', ...(await current()) } as const;
+      if (input.decision === 'later') {
+        // Snoozes are not votes: the same person may snooze again after the card comes back.
+        await em.execute(`delete from approval_decision where remediation_id = ? and user_id = ? and decision = 'later'`, [rem.id, input.userId], 'run');
+      }
       const inserted = await em.execute<Array<{ id: number }>>(
         `insert into approval_decision (remediation_id, user_id, user_name, decision, reason, decided_at)
          values (?, ?, ?, ?, ?, ?) on conflict on constraint approval_decision_once_per_user do nothing returning id`,
@@ -430,6 +487,14 @@ export class Store {
       if (inserted.length === 0) return { kind: 'already_voted', ...(await current()) } as const;
       if (input.decision === 'reject') {
         await em.execute(`update remediation set state = 'rejected', updated_at = ? where id = ?`, [input.now, rem.id], 'run');
+        return { kind: 'decided', ...(await current()) } as const;
+      }
+      if (input.decision === 'later') {
+        await em.execute(`update remediation set state = 'snoozed', snoozed_until = ?, updated_at = ? where id = ?`, [
+          input.snoozeUntil ?? input.now,
+          input.now,
+          rem.id,
+        ], 'run');
         return { kind: 'decided', ...(await current()) } as const;
       }
       const [{ n }] = await em.execute<Array<{ n: number }>>(
@@ -480,6 +545,201 @@ export class Store {
   async inFlightRemediations(): Promise<RemediationRow[]> {
     const rows = await this.em().find(RemediationEntity, { state: { $in: ['executing', 'verifying'] } });
     return rows.map(toRemediationRow);
+  }
+
+  /**
+   * What the guardrails need from history: executed actions in the hour before `now` overall and on
+   * the target, and the last failed action on the target.
+   */
+  async guardrailHistory(target: TargetRef, now: Date): Promise<{ executedInLastHour: number; executedOnTargetInLastHour: number; lastFailureOnTargetAt?: Date }> {
+    const hourAgo = new Date(now.getTime() - 3_600_000);
+    const executed = `state in ('executing','verifying','succeeded','failed') and action not in ('escalate','none')`;
+    const sameTarget = `target->>'kind' = ? and target->>'namespace' = ? and target->>'name' = ?`;
+    const [row] = await this.em().execute<Array<{ all: number; mine: number; last_failure: string | null }>>(
+      `select
+         (select count(*)::int from remediation where ${executed} and updated_at >= ?) as all,
+         (select count(*)::int from remediation where ${executed} and updated_at >= ? and ${sameTarget}) as mine,
+         (select max(updated_at) from remediation where state = 'failed' and ${sameTarget}) as last_failure`,
+      [hourAgo, hourAgo, target.kind, target.namespace, target.name, target.kind, target.namespace, target.name],
+    );
+    return {
+      executedInLastHour: row.all,
+      executedOnTargetInLastHour: row.mine,
+      lastFailureOnTargetAt: row.last_failure ? new Date(row.last_failure) : undefined,
+    };
+  }
+
+  /** Since when an unexpired anti-pattern blocks `action` for `symptomsHash` (undefined when none). */
+  async antiPatternSince(symptomsHash: string, action: string, now: Date): Promise<Date | undefined> {
+    const [row] = await this.em().execute<Array<{ since: string | null }>>(
+      `select max(created_at) as since from knowledge_entry
+       where kind = 'anti_pattern' and status <> 'discarded' and symptoms_hash = ? and action = ? and (expires_at is null or expires_at > ?)`,
+      [symptomsHash, action, now],
+    );
+    return row?.since ? new Date(row.since) : undefined;
+  }
+
+  /** Snoozed remediations whose time has come; each is moved back to pending (one statement). */
+  async wakeSnoozed(now: Date, approvalTtlS: number): Promise<RemediationRow[]> {
+    const rows = await this.em().execute<Array<{ id: number }>>(
+      `update remediation set state = 'pending', snoozed_until = null, updated_at = ?, expires_at = ?
+       where state = 'snoozed' and snoozed_until <= ? returning id`,
+      [now, new Date(now.getTime() + approvalTtlS * 1000), now],
+    );
+    const out: RemediationRow[] = [];
+    for (const r of rows) {
+      const rem = await this.getRemediation(r.id);
+      if (rem) out.push(rem);
+    }
+    return out;
+  }
+
+  /** Pending (and snoozed) remediations, oldest first. */
+  async openRemediations(): Promise<RemediationRow[]> {
+    const rows = await this.em().find(RemediationEntity, { state: { $in: ['pending', 'snoozed'] } }, { orderBy: { id: 'asc' } });
+    return rows.map(toRemediationRow);
+  }
+
+  /** Mutes an alert group until `until`. */
+  async addSilence(input: { groupKey: string; until: Date; createdBy: string; now: Date; alertmanagerSilenceId?: string }): Promise<void> {
+    const em = this.em();
+    em.create(SilenceEntity, {
+      groupKey: input.groupKey,
+      until: input.until,
+      createdBy: input.createdBy,
+      createdAt: input.now,
+      alertmanagerSilenceId: input.alertmanagerSilenceId ?? null,
+    });
+    await em.flush();
+  }
+
+  /** The end of the longest active silence on a group, or undefined. */
+  async silencedUntil(groupKey: string, now: Date): Promise<Date | undefined> {
+    const [row] = await this.em().execute<Array<{ until: string | null }>>(
+      `select max(until) as until from silence where group_key = ? and until > ?`,
+      [groupKey, now],
+    );
+    return row?.until ? new Date(row.until) : undefined;
+  }
+
+  /** Stores the reason given with a rejection. */
+  async setDecisionReason(remediationId: number, userId: number, reason: string): Promise<boolean> {
+    const r = await this.em().execute<{ affectedRows: number }>(
+      `update approval_decision set reason = ? where remediation_id = ? and user_id = ? and decision = 'reject'`,
+      [reason.slice(0, 2000), remediationId, userId],
+      'run',
+    );
+    return r.affectedRows > 0;
+  }
+
+  /** A playbook for (symptoms hash, action), if learned. */
+  async getPlaybook(symptomsHash: string, action: string): Promise<PlaybookRow | undefined> {
+    const row = await this.em().findOne(PlaybookEntity, { symptomsHash, action });
+    return row ? toPlaybookRow(row) : undefined;
+  }
+
+  /** Records a verified outcome: creates or updates the playbook with its new trust score. */
+  async recordOutcome(input: {
+    symptomsHash: string;
+    action: string;
+    target: string;
+    category: string;
+    trustScore: number;
+    success: boolean;
+    now: Date;
+  }): Promise<PlaybookRow> {
+    const [row] = await this.em().execute<Array<Record<string, unknown>>>(
+      `insert into playbook (symptoms_hash, action, target, category, trust_score, successes, failures, last_outcome_at, published)
+       values (?, ?, ?, ?, ?, ?, ?, ?, false)
+       on conflict on constraint playbook_symptoms_action_unique do update set
+         trust_score = excluded.trust_score, target = excluded.target, category = excluded.category,
+         successes = playbook.successes + excluded.successes, failures = playbook.failures + excluded.failures,
+         last_outcome_at = excluded.last_outcome_at
+       returning id, symptoms_hash as "symptomsHash", action, target, category, trust_score as "trustScore",
+                 successes, failures, last_outcome_at as "lastOutcomeAt", published`,
+      [input.symptomsHash, input.action, input.target, input.category, input.trustScore, input.success ? 1 : 0, input.success ? 0 : 1, input.now],
+    );
+    return toPlaybookRow(row);
+  }
+
+  /** Playbooks, most trusted first. */
+  async listPlaybooks(limit = 50): Promise<PlaybookRow[]> {
+    const rows = await this.em().find(PlaybookEntity, {}, { orderBy: { trustScore: 'desc', id: 'asc' }, limit });
+    return rows.map(toPlaybookRow);
+  }
+
+  /** Creates a knowledge entry (runbook draft or anti-pattern). */
+  async createKnowledge(input: {
+    kind: 'runbook' | 'anti_pattern';
+    status: 'draft' | 'published';
+    symptomsHash: string;
+    action: string;
+    target: string;
+    title: string;
+    body: string;
+    remediationId?: number;
+    now: Date;
+    expiresAt?: Date;
+  }): Promise<number> {
+    const em = this.em();
+    const e = em.create(KnowledgeEntryEntity, {
+      kind: input.kind,
+      status: input.status,
+      symptomsHash: input.symptomsHash,
+      action: input.action,
+      target: input.target,
+      title: input.title,
+      body: input.body,
+      remediation: input.remediationId ?? null,
+      createdAt: input.now,
+      expiresAt: input.expiresAt ?? null,
+      decidedBy: null,
+    });
+    await em.flush();
+    return e.id;
+  }
+
+  /**
+   * Publishes or discards a draft (one conditional update) and, when publishing a runbook, marks
+   * the playbook of the same (symptoms hash, action) published.
+   * @returns false when the entry was not a draft any more.
+   */
+  async decideKnowledge(id: number, status: 'published' | 'discarded', by: string): Promise<KnowledgeRow | undefined> {
+    return this.em().transactional(async (em) => {
+      const rows = await em.execute<Array<Record<string, unknown>>>(
+        `update knowledge_entry set status = ?, decided_by = ? where id = ? and status = 'draft'
+         returning id, kind, status, symptoms_hash as "symptomsHash", action, target, title, body`,
+        [status, by, id],
+      );
+      const row = rows[0] as unknown as KnowledgeRow | undefined;
+      if (row && status === 'published' && row.kind === 'runbook') {
+        await em.execute(`update playbook set published = true where symptoms_hash = ? and action = ?`, [row.symptomsHash, row.action], 'run');
+      }
+      return row;
+    });
+  }
+
+  /** One knowledge entry. */
+  async getKnowledge(id: number): Promise<KnowledgeRow | undefined> {
+    const row = await this.em().findOne(KnowledgeEntryEntity, { id });
+    return row
+      ? { id: row.id, kind: row.kind, status: row.status, symptomsHash: row.symptomsHash, action: row.action, target: row.target, title: row.title, body: row.body }
+      : undefined;
+  }
+
+  /**
+   * Finished remediations with their incident's diagnosis, oldest first (for the fine-tuning export).
+   * Only verified outcomes (succeeded/failed) are returned.
+   */
+  async finishedRemediations(): Promise<Array<{ remediation: RemediationRow; incident: IncidentRow }>> {
+    const rems = await this.em().find(RemediationEntity, { state: { $in: ['succeeded', 'failed'] } }, { orderBy: { id: 'asc' } });
+    const out: Array<{ remediation: RemediationRow; incident: IncidentRow }> = [];
+    for (const r of rems) {
+      const row = toRemediationRow(r);
+      const incident = await this.getIncident(row.incidentId);
+      if (incident) out.push({ remediation: row, incident });
+    }
+    return out;
   }
 
   /** Appends an audit row. */
@@ -536,6 +796,22 @@ export class Store {
   }
 }
 
+function toPlaybookRow(e: unknown): PlaybookRow {
+  const r = e as Record<string, unknown>;
+  return {
+    id: Number(r.id),
+    symptomsHash: r.symptomsHash as string,
+    action: r.action as string,
+    target: r.target as string,
+    category: r.category as string,
+    trustScore: Number(r.trustScore),
+    successes: Number(r.successes),
+    failures: Number(r.failures),
+    lastOutcomeAt: new Date(r.lastOutcomeAt as string | Date),
+    published: Boolean(r.published),
+  };
+}
+
 function toIncidentRow(e: InstanceType<typeof IncidentEntity.class> | Record<string, unknown>): IncidentRow {
   const r = e as unknown as IncidentRow;
   return {
@@ -571,5 +847,9 @@ function toRemediationRow(e: unknown): RemediationRow {
     createdAt: r.createdAt as Date,
     updatedAt: r.updatedAt as Date,
     expiresAt: (r.expiresAt as Date | null) ?? null,
+    snoozedUntil: (r.snoozedUntil as Date | null) ?? null,
+    undoOf: (r.undoOf as number | null) ?? null,
+    symptomsHash: (r.symptomsHash as string | null) ?? null,
+    confidence: (r.confidence as number | null) ?? null,
   };
 }

@@ -31,7 +31,8 @@ export interface ServerOptions {
  * - 202 `{stored, received, incidentId, incidentChange}` once the alerts are durably stored;
  * - 400 with `{error}` saying what is wrong (malformed JSON, not a v4 payload) — Alertmanager treats
  *   4xx as permanent, so nothing is retried for a bad body;
- * - 401 without valid credentials; 413 above the body limit; 415 for a non-JSON content type;
+ * - 401 without valid credentials; 413 above the body limit (any content type is parsed as JSON,
+ *   as Alertmanager always sends JSON);
  * - 503 when PostgreSQL is unreachable, so Alertmanager retries.
  */
 export function createServer(opts: ServerOptions): express.Express {

@@ -165,8 +165,17 @@ describe('serveProblems', () => {
     ['nothing set', {}, [/TELEGRAM_BOT_TOKEN/, /TELEGRAM_CHAT_IDS/, /WEBHOOK_BEARER_TOKEN/]],
     ['no token', { ...ready, TELEGRAM_BOT_TOKEN: '' }, [/TELEGRAM_BOT_TOKEN is not set/]],
     ['no webhook auth', { TELEGRAM_BOT_TOKEN: '1:abc', TELEGRAM_CHAT_IDS: '-100' }, [/WEBHOOK_BEARER_TOKEN/]],
-    ['webhook mode without URL', { ...ready, TELEGRAM_MODE: 'webhook' }, [/TELEGRAM_WEBHOOK_URL/]],
-    ['webhook mode with URL', { ...ready, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_URL: 'https://x/telegram/webhook' }, []],
+    ['webhook mode without URL or secret', { ...ready, TELEGRAM_MODE: 'webhook' }, [/TELEGRAM_WEBHOOK_URL/, /TELEGRAM_WEBHOOK_SECRET/]],
+    [
+      'webhook mode with URL, no secret (forged button presses)',
+      { ...ready, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_URL: 'https://x/telegram/webhook' },
+      [/TELEGRAM_WEBHOOK_SECRET/],
+    ],
+    [
+      'webhook mode with URL and secret',
+      { ...ready, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_URL: 'https://x/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: 's' },
+      [],
+    ],
   ])('%s', (_name, env, expected) => {
     const problems = serveProblems(loadConfig(env));
     expect(problems).toHaveLength(expected.length);

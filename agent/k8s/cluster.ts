@@ -13,6 +13,7 @@ import {
   PolicyV1Api,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { delimiter } from 'node:path';
 import type { KObject } from '../../domain/k8s-objects.ts';
 import { K8sCallFailed, K8sConflict, type ClusterKind, type ClusterPort, type ListOptions, type PatchBody } from '../ports.ts';
 
@@ -25,14 +26,24 @@ export interface KubeConfigOptions {
 }
 
 /**
- * Loads credentials the way kubectl does: an explicit kubeconfig, else the in-cluster service
- * account, else `~/.kube/config`.
+ * Loads credentials the way kubectl does: the KUBECONFIG file list, else `~/.kube/config`, else
+ * the in-cluster service account (client-node's `loadFromDefault`).
+ * @throws Error naming the source when a file is unreadable or invalid, or the context is unknown.
  */
 export function loadKubeConfig(opts: KubeConfigOptions): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-    else kc.loadFromDefault();
+    const files = (opts.kubeconfig ?? '').split(delimiter).filter(Boolean);
+    if (files.length === 1) kc.loadFromFile(files[0]);
+    else if (files.length > 1) {
+      // kubectl merges a list; the first file that sets a field wins, as with KUBECONFIG=a:b.
+      kc.loadFromFile(files[0]);
+      for (const f of files.slice(1)) {
+        const more = new KubeConfig();
+        more.loadFromFile(f);
+        kc.mergeConfig(more, true);
+      }
+    } else kc.loadFromDefault();
   } catch (cause) {
     throw new Error(
       `cannot load Kubernetes credentials from ${opts.kubeconfig ? `KUBECONFIG=${opts.kubeconfig}` : 'the default locations'}: ` +

@@ -103,7 +103,8 @@ describe('revisionOf', () => {
     ['', 0],
     [undefined, 0],
   ])('annotation %j → %d', (value, expected) => {
-    const obj = { metadata: { annotations: value === undefined ? {} : { [REVISION_ANNOTATION]: value } } };
+    const annotations: Record<string, string> = value === undefined ? {} : { [REVISION_ANNOTATION]: value };
+    const obj = { metadata: { annotations } };
     expect(revisionOf(obj)).toBe(expected);
   });
 

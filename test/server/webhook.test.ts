@@ -1,0 +1,260 @@
+/**
+ * The HTTP server over a real Agent and a real PostgreSQL database (the job worker is not
+ * started: only intake is exercised). Alertmanager's contract: 2xx stored, 4xx permanent
+ * (bad credentials, bad body), 5xx retry (database down).
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../agent/index.ts';
+import { createAgentMetrics } from '../../agent/metrics.ts';
+import type { ClusterPort, Notifier } from '../../agent/ports.ts';
+import { createServer } from '../../server/index.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+const FIXTURES = new URL('../../../shared/fixtures/alertmanager/', import.meta.url);
+const fixtureText = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
+
+const TOKEN = 'webhook-test-token';
+const BASIC = { user: 'alertmanager', password: 'p@ss:word' };
+const LIMIT = 16 * 1024; // above fixture 05 (7 KiB), so it reaches validation
+
+/** The cluster and chat are never reached by intake; any call is a test failure. */
+const unreachable = () => Promise.reject(new Error('not expected in webhook tests'));
+const cluster: ClusterPort = { get: unreachable, list: unreachable, patch: unreachable, delete: unreachable, podLog: unreachable };
+const notifier: Notifier = { postIncidentCard: unreachable, editIncidentCard: unreachable };
+
+interface Running {
+  url: string;
+  server: Server;
+  registry: Registry;
+}
+
+async function serve(db: TestDatabase, auth: { bearerToken?: string; basicAuth?: { user: string; password: string } }): Promise<Running> {
+  const log = pino({ level: 'silent' });
+  const registry = new Registry();
+  const metrics = createAgentMetrics(registry);
+  const agent = new Agent(
+    { store: db.store, cluster, notifier, clock: { now: () => new Date() }, log, metrics },
+    {
+      alertChatId: -100,
+      operators: [],
+      dedupWindowS: 1800,
+      approvalTtlS: 3600,
+      verifyTimeoutMs: 1000,
+      verifyPollMs: 10,
+      logTailLines: 50,
+      policy: { protectedNamespaces: ['kube-system'], criticalNamespaces: [] },
+    },
+  );
+  const app = createServer({ agent, log, registry, metrics, auth, bodyLimitBytes: LIMIT });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server, registry };
+}
+
+const close = (s: Server | undefined) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+
+/** The JSON body of a response (every answer of this server is JSON). */
+async function json(res: Response): Promise<Record<string, any>> {
+  return (await res.json()) as Record<string, any>;
+}
+
+function post(url: string, body: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) {
+  return fetch(`${url}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+describe('Alertmanager webhook', () => {
+  let db: TestDatabase;
+  let app: Running;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await serve(db, { bearerToken: TOKEN, basicAuth: BASIC });
+  });
+  afterAll(async () => {
+    await close(app?.server);
+    await db?.drop();
+  });
+
+  const body04 = fixtureText('04-alertmanager-bot_firing.json');
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+  it.each<[string, Record<string, string>]>([
+    ['no credentials', {}],
+    ['wrong bearer token', { authorization: 'Bearer nope' }],
+    ['bearer token with a different length', { authorization: `Bearer ${TOKEN}x` }],
+    ['wrong basic password', { authorization: basic(BASIC.user, 'wrong') }],
+    ['wrong basic user', { authorization: basic('mallory', BASIC.password) }],
+    ['unknown scheme', { authorization: `Token ${TOKEN}` }],
+  ])('401 with %s, and nothing stored', async (_name, headers) => {
+    const before = await db.query('select count(*)::int as n from alert');
+    const res = await post(app.url, body04, headers);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await json(res)).error).toMatch(/credentials/);
+    expect(await db.query('select count(*)::int as n from alert')).toEqual(before);
+  });
+
+  it('202 with the ingest result for a real payload (fixture 04), then 202 stored 0 on redelivery', async () => {
+    const first = await post(app.url, body04);
+    expect(first.status).toBe(202);
+    const r1 = await json(first);
+    expect(r1).toMatchObject({ received: 1, stored: 1, incidentChange: 'created' });
+    expect(r1.incidentId).toBeTypeOf('number');
+    const again = await post(app.url, body04);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ received: 1, stored: 0, incidentChange: 'none' });
+    const rows = await db.query<{ status: string; starts_at: Date }>("select status, starts_at from alert where alertname = 'Fire'");
+    expect(rows).toHaveLength(1);
+    expect(rows[0].starts_at.toISOString()).toBe('2018-11-04T21:43:58.283Z');
+  });
+
+  it('accepts basic auth when configured', async () => {
+    const res = await post(app.url, fixtureText('06-alertmanager-webhook-types_sample-v4-payload.json'), {
+      authorization: basic(BASIC.user, BASIC.password),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ received: 1, stored: 1 });
+  });
+
+  it('resolves the incident when the resolved payload arrives', async () => {
+    const res = await post(app.url, fixtureText('04-alertmanager-bot_resolved.json'));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ stored: 1, incidentChange: 'resolved' });
+  });
+
+  it('400 for a body that is not JSON, saying so', async () => {
+    const res = await post(app.url, '{"version": "4", ');
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toMatch(/not valid JSON/);
+  });
+
+  it.each([
+    ['the LEGACY fixture 05', fixtureText('05-prometheus_bot_production_example_LEGACY.json'), [/version/, /groupKey/]],
+    ['the single alert of fixture 07', fixtureText('07-grafana-oncall_alertmanager-test-alert_KubeJobCompletion.single-alert.json'), [/single alert/]],
+    ['a JSON string', '"hello"', [/Alertmanager v4/]],
+    ['an empty object', '{}', [/version/, /alerts/]],
+  ])('400 for %s with the reason in `error`', async (_name, body, patterns) => {
+    const res = await post(app.url, body);
+    expect(res.status).toBe(400);
+    const { error } = await json(res);
+    expect(error).toMatch(/^Not an Alertmanager v4 webhook payload/);
+    for (const p of patterns) expect(error).toMatch(p);
+  });
+
+  it('413 above the body limit', async () => {
+    const payload = JSON.parse(body04);
+    payload.alerts[0].annotations.description = 'x'.repeat(LIMIT * 2);
+    const res = await post(app.url, JSON.stringify(payload));
+    expect(res.status).toBe(413);
+    expect((await json(res)).error).toMatch(new RegExp(`larger than ${LIMIT} bytes`));
+  });
+
+  it('unknown paths answer 404 JSON', async () => {
+    const res = await fetch(`${app.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'not found' });
+  });
+
+  it('/healthz 200, /readyz 200 while the database answers', async () => {
+    const health = await fetch(`${app.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${app.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('/metrics exposes the intake counters', async () => {
+    const res = await fetch(`${app.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    // fixture 04 firing, 06 and 04 resolved were stored; the 04 redelivery was a duplicate
+    expect(text).toMatch(/^watchkeeper_alerts_stored_total 3$/m);
+    expect(text).toMatch(/^watchkeeper_alerts_duplicate_total 1$/m);
+    expect(text).toMatch(/^watchkeeper_incidents_opened_total 2$/m);
+    expect(text).toMatch(/watchkeeper_webhook_duration_seconds_count\{status="202"\} \d+/);
+    expect(text).toMatch(/watchkeeper_webhook_duration_seconds_count\{status="400"\} \d+/);
+  });
+});
+
+describe('webhook with bearer auth only', () => {
+  let db: TestDatabase;
+  let app: Running;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await serve(db, { bearerToken: TOKEN });
+  });
+  afterAll(async () => {
+    await close(app?.server);
+    await db?.drop();
+  });
+
+  it('refuses basic credentials when basic auth is not configured', async () => {
+    const res = await post(app.url, fixtureText('04-alertmanager-bot_firing.json'), {
+      authorization: `Basic ${Buffer.from(`alertmanager:${TOKEN}`).toString('base64')}`,
+    });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('webhook without any configured credentials', () => {
+  let db: TestDatabase;
+  let app: Running;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await serve(db, {});
+  });
+  afterAll(async () => {
+    await close(app?.server);
+    await db?.drop();
+  });
+
+  it.each([['Bearer '], ['Bearer undefined'], ['Basic Og==']])('refuses %j (defence in depth)', async (authorization) => {
+    const res = await post(app.url, fixtureText('04-alertmanager-bot_firing.json'), { authorization });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
+  });
+});
+
+describe('webhook when the database is unreachable', () => {
+  let db: TestDatabase;
+  let app: Running;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await serve(db, { bearerToken: TOKEN });
+    // Closes the ORM's pool and drops the database: every query now fails.
+    await db.drop();
+  });
+  afterAll(async () => {
+    await close(app?.server);
+  });
+
+  it('answers 503 so Alertmanager retries', async () => {
+    const res = await post(app.url, fixtureText('04-alertmanager-bot_firing.json'));
+    expect(res.status).toBe(503);
+    expect((await json(res)).error).toMatch(/retry/);
+  });
+
+  it('still answers 400 for a malformed body (no database needed to refuse it)', async () => {
+    const res = await post(app.url, fixtureText('05-prometheus_bot_production_example_LEGACY.json'));
+    expect(res.status).toBe(400);
+  });
+
+  it('/readyz says 503, /healthz stays 200', async () => {
+    const ready = await fetch(`${app.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'database unreachable' });
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+});
