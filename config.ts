@@ -23,10 +23,14 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
 
-const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+/** An unset or empty variable means "use the default" (`HTTP_PORT=` is not port 0). */
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const num = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).optional().default(fallback);
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int().min(min).max(max).optional().default(fallback));
+
+const num = (fallback: number, min: number, max: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().min(min).max(max).optional().default(fallback));
 
 const optionalString = z
   .string()
@@ -57,9 +61,10 @@ const operatorList = z
   .transform((s, ctx) => {
     const out: Operator[] = [];
     for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const [id, role = 'approver'] = part.split(':').map((x) => x.trim());
+      const pieces = part.split(':').map((x) => x.trim());
+      const [id, role = 'approver'] = pieces;
       const userId = Number(id);
-      if (!Number.isSafeInteger(userId) || !['viewer', 'approver', 'admin'].includes(role)) {
+      if (pieces.length > 2 || !/^\d+$/.test(id) || !Number.isSafeInteger(userId) || !['viewer', 'approver', 'admin'].includes(role)) {
         ctx.addIssue({
           code: 'custom',
           message: `bad entry "${part}": use <telegram user id>[:viewer|approver|admin], e.g. 123456789:admin`,

@@ -11,12 +11,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { webhookCallback, type Bot, type Context } from 'grammy';
+import { webhookCallback, type Bot } from 'grammy';
+import type { BotContext } from './bot/approvals.ts';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, loadConfig, serveProblems, type Config } from './config.ts';
-import { Agent } from './agent/index.ts';
+import { Agent, finetuneRecords } from './agent/index.ts';
 import { KubernetesCluster, loadKubeConfig } from './agent/k8s/cluster.ts';
 import { createAgentMetrics } from './agent/metrics.ts';
 import type { ModelDiagnoser } from './agent/diagnose.ts';
@@ -28,7 +29,12 @@ import { Store } from './entities/store.ts';
 import { startSchedules, type Schedules } from './jobs/index.ts';
 import { createServer } from './server/index.ts';
 import { createModelRouter } from './agent/llm/index.ts';
+import { AlertmanagerSilences } from './agent/alertmanager/silences.ts';
 import { driftDiffCommand } from './agent/drift-offline.ts';
+import { diagnoseCommand } from './agent/diagnose-offline.ts';
+import { gatherEvidence } from './agent/evidence.ts';
+import { diagnose } from './agent/diagnose.ts';
+import { parseTargetRef } from './domain/targets.ts';
 
 /** Test seams for {@link startWatchkeeper}; production passes none. */
 export interface StartOverrides {
@@ -52,7 +58,7 @@ export interface StartOverrides {
 export interface WatchkeeperHandle {
   config: Readonly<Config>;
   agent: Agent;
-  bot: Bot<Context>;
+  bot: Bot<BotContext>;
   orm: MikroORM;
   store: Store;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080. */
@@ -126,12 +132,23 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
 
     const bot = createBotApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
     const agent = new Agent(
-      { store, cluster, notifier: createNotifier(bot.api), clock: { now: () => new Date() }, log, model, metrics },
+      {
+        store,
+        cluster,
+        notifier: createNotifier(bot.api),
+        clock: { now: () => new Date() },
+        log,
+        model,
+        metrics,
+        silences: config.safety.alertmanagerUrl ? new AlertmanagerSilences(config.safety.alertmanagerUrl) : undefined,
+      },
       {
         alertChatId: config.telegram.chatIds[0],
         operators: config.telegram.operators,
         dedupWindowS: config.incidents.dedupWindowS,
         approvalTtlS: config.incidents.approvalTtlS,
+        snoozeMinutes: config.safety.snoozeMinutes,
+        trustAlpha: config.safety.trustAlpha,
         verifyTimeoutMs: config.kubernetes.verifyTimeoutS * 1000,
         verifyPollMs: config.kubernetes.verifyPollMs,
         logTailLines: config.kubernetes.logTailLines,
@@ -206,7 +223,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
  * Calls getMe until Telegram answers (backoff 1 s doubling to 60 s), then publishes the command menu.
  * @returns true once the bot is initialised; false if stopped first.
  */
-async function initBot(bot: Bot<Context>, log: Logger, stopped: () => boolean): Promise<boolean> {
+async function initBot(bot: Bot<BotContext>, log: Logger, stopped: () => boolean): Promise<boolean> {
   for (let delay = 1000; !stopped(); delay = Math.min(delay * 2, 60_000)) {
     try {
       await bot.init();
@@ -227,6 +244,12 @@ Commands:
   serve      Run the bot, the Alertmanager webhook server and the schedules (npm start)
   migrate    Apply database migrations and exit (npm run migrate)
   config     Print the parsed configuration (secrets masked)
+  diagnose <namespace>/<kind>/<name> [--rules-only] [--json]
+             Diagnose a live workload now (KUBECONFIG); nothing is stored or changed
+  diagnose --from-files <alert.json> <objects.yaml|json> [more…] [--rules-only] [--json]
+             Diagnose offline from a saved alert and a dump of cluster objects
+  export finetune [--out <file.jsonl>]
+             Write verified incidents as JSONL (evidence, diagnosis, action, outcome)
   drift diff --desired <folder> --live <objects.yaml|json> [--json]
              Compare manifests with a dump of live objects, offline (exit 1 when drift is found)
   help       This text
@@ -246,6 +269,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return await serve();
       case 'migrate':
         return await migrate();
+      case 'diagnose':
+        return await diagnoseCli(rest);
+      case 'export':
+        if (rest[0] === 'finetune') return await exportFinetune(rest.slice(1));
+        process.stderr.write('Usage: watchkeeper export finetune [--out <file.jsonl>]\n');
+        return 2;
       case 'drift':
         if (rest[0] === 'diff') return await driftDiffCommand(rest.slice(1), cliIo);
         process.stderr.write('Usage: watchkeeper drift diff --desired <folder> --live <objects.yaml|json> [--json]\n');
@@ -312,6 +341,75 @@ async function migrate(): Promise<number> {
   try {
     const applied = await migrateUp(orm);
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
+    return 0;
+  } finally {
+    await orm.close();
+    await db?.stop();
+  }
+}
+
+/** The configured model router, or undefined (rules only). */
+function modelFor(config: Readonly<Config>, rulesOnly: boolean): ModelDiagnoser | undefined {
+  if (rulesOnly || !(config.models.primary || config.models.secondary)) return undefined;
+  return createModelRouter(config.models, { audit: () => {} });
+}
+
+async function diagnoseCli(args: string[]): Promise<number> {
+  const config = loadConfig();
+  const rulesOnly = args.includes('--rules-only');
+  if (args.includes('--from-files') || args.includes('--help') || args.length === 0) {
+    return diagnoseCommand(args, cliIo, { model: modelFor(config, rulesOnly), policy: config.policy, logTailLines: config.kubernetes.logTailLines });
+  }
+  const ref = args.find((a) => !a.startsWith('--')) ?? '';
+  const parsed = parseTargetRef(ref);
+  if (parsed.kind === 'invalid') {
+    process.stderr.write(`watchkeeper diagnose: ${parsed.message}\n`);
+    return 2;
+  }
+  const cluster = new KubernetesCluster(loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context }));
+  const evidence = await gatherEvidence(cluster, parsed.target, { logTailLines: config.kubernetes.logTailLines, now: new Date() });
+  const d = await diagnose(evidence, modelFor(config, rulesOnly));
+  if (args.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ ...d, target: d.target ? `${d.target.namespace}/${d.target.kind}/${d.target.name}` : ref })}\n`);
+  } else {
+    const lines = [
+      `target:     ${ref}`,
+      `source:     ${d.source === 'model' ? d.model : d.source === 'rules' ? 'rules only' : 'no finding'}`,
+      `category:   ${d.category} (confidence ${Math.round(d.confidence * 100)}%)`,
+      `cause:      ${d.cause}`,
+      `action:     ${d.action}`,
+      ...d.evidence.map((e) => `  • ${e}`),
+      ...d.gaps.map((g) => `  ⚠ missing evidence: ${g}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return 0;
+}
+
+async function exportFinetune(args: string[]): Promise<number> {
+  const config = loadConfig();
+  const outIndex = args.indexOf('--out');
+  const out = outIndex >= 0 ? args[outIndex + 1] : undefined;
+  if (outIndex >= 0 && !out) {
+    process.stderr.write('Usage: watchkeeper export finetune [--out <file.jsonl>]\n');
+    return 2;
+  }
+  let db: EmbeddedDatabase | undefined;
+  let url = config.database.url;
+  if (!url) {
+    db = await startEmbeddedPostgres({ dir: config.database.embeddedDir, port: config.database.embeddedPort });
+    url = db.url;
+  }
+  const orm = await openOrm({ url });
+  try {
+    await migrateUp(orm);
+    const lines = (await finetuneRecords(new Store(orm))).map((r) => JSON.stringify(r)).join('\n');
+    const text = lines ? `${lines}\n` : '';
+    if (out) {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(out, text);
+      process.stderr.write(`wrote ${text ? text.split('\n').length - 1 : 0} record(s) to ${out}\n`);
+    } else process.stdout.write(text);
     return 0;
   } finally {
     await orm.close();

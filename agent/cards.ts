@@ -4,14 +4,39 @@
  * PostgreSQL when pressed (never trusted to carry state). Always ≤ 64 bytes (Telegram's limit).
  */
 import { formatTarget } from '../domain/diagnosis.ts';
-import { TERMINAL_STATES } from '../domain/remediation.ts';
 import type { DecisionRow, IncidentRow, RemediationRow } from '../entities/store.ts';
 import type { DiagnosisRecord } from './diagnose.ts';
 import type { RemediationPlan } from './plan.ts';
 import type { CardButton, IncidentCardView } from './ports.ts';
 
-/** Verbs a card button can carry. */
-export const CARD_VERBS = { a: 'approve', r: 'reject' } as const;
+/** Verbs a card button can carry (one letter on the wire). */
+export const CARD_VERBS = {
+  a: 'approve',
+  r: 'reject',
+  l: 'later',
+  s: 'silence_menu',
+  h: 'silence_1h',
+  f: 'silence_4h',
+  d: 'silence_24h',
+  b: 'back',
+  u: 'undo',
+  p: 'publish',
+  q: 'discard',
+} as const;
+
+/** Hours of each silence verb. */
+export const SILENCE_HOURS: Readonly<Record<string, number>> = { silence_1h: 1, silence_4h: 4, silence_24h: 24 };
+
+/** Opaque token of a knowledge entry's review card (`k` + base-36 id). */
+export function knowledgeToken(id: number): string {
+  return `k${id.toString(36).padStart(4, '0')}`;
+}
+
+/** Inverse of {@link knowledgeToken}; undefined when the token is not a knowledge token. */
+export function knowledgeIdOf(token: string): number | undefined {
+  const m = /^k([0-9a-z]{4,15})$/.exec(token);
+  return m ? parseInt(m[1], 36) : undefined;
+}
 export type CardVerb = (typeof CARD_VERBS)[keyof typeof CARD_VERBS];
 
 /** Callback data for a verb on a remediation token. */
@@ -36,6 +61,20 @@ export interface ExecutionResult {
   at: string;
   /** Steps so far, e.g. `dry-run ok`, `applied (revision 3)`. */
   steps?: string[];
+  /** What Undo runs (through the approval flow); null when the action cannot be undone. */
+  inverse?: { action: string; params: Record<string, string | number> } | null;
+  /** restartedAt stamp written by a restart, to recognise our rollout after a crash. */
+  restartedAt?: string;
+}
+
+/** Extra facts a card shows. */
+export interface CardExtras {
+  /** Playbook trust for this (symptoms, action), 0–1, with its history. */
+  trust?: { score: number; successes: number; failures: number };
+  /** The alert group is muted until then. */
+  silencedUntil?: Date;
+  /** An Undo of this remediation already exists. */
+  undone?: boolean;
 }
 
 /**
@@ -46,6 +85,7 @@ export function buildIncidentCard(
   incident: IncidentRow,
   remediation: RemediationRow | undefined,
   decisions: DecisionRow[],
+  extras: CardExtras = {},
 ): IncidentCardView {
   const diag = incident.diagnosis as DiagnosisRecord | null;
   const view: IncidentCardView = {
@@ -88,18 +128,38 @@ export function buildIncidentCard(
     };
     if (plan.notes?.length) view.proposal.reasons = [...plan.notes, ...view.proposal.reasons];
     if (plan.dryRun && !plan.dryRun.ok) view.proposal.reasons.push(`dry-run failed: ${plan.dryRun.message}`);
-    if (remediation.state === 'pending' && incident.status === 'open' && !TERMINAL_STATES.includes(remediation.state)) {
-      view.buttons = buttonsFor(remediation);
+    if (extras.trust) view.proposal.trust = extras.trust;
+    if (remediation.snoozedUntil && remediation.state === 'snoozed') view.proposal.snoozedUntil = remediation.snoozedUntil;
+    if (remediation.undoOf) view.proposal.undoOf = remediation.undoOf;
+    const rejection = decisions.find((d) => d.decision === 'reject' && d.reason);
+    if (rejection?.reason) view.proposal.rejectReason = rejection.reason;
+    if (remediation.state === 'pending' && incident.status === 'open') {
+      view.buttons = pendingButtons(remediation);
+    } else if ((remediation.state === 'succeeded' || remediation.state === 'failed') && result?.inverse && !extras.undone) {
+      view.buttons = [{ label: '↩️ Undo', data: callbackData('undo', remediation.token) }];
     }
   }
+  if (extras.silencedUntil) view.silencedUntil = extras.silencedUntil;
   return view;
 }
 
-function buttonsFor(rem: RemediationRow): CardButton[] {
+function pendingButtons(rem: RemediationRow): CardButton[] {
   const buttons: CardButton[] = [];
   if (rem.approvalsRequired > 0 && rem.action !== 'escalate' && rem.action !== 'none') {
     buttons.push({ label: '✅ Approve', data: callbackData('approve', rem.token) });
   }
   buttons.push({ label: rem.action === 'escalate' ? '🆗 Dismiss' : '❌ Reject', data: callbackData('reject', rem.token) });
+  buttons.push({ label: '⏰ Later', data: callbackData('later', rem.token) });
+  buttons.push({ label: '🔕 Silence', data: callbackData('silence_menu', rem.token) });
   return buttons;
+}
+
+/** The second keyboard of "Silence": durations and a way back. */
+export function silenceButtons(token: string): CardButton[] {
+  return [
+    { label: '1 h', data: callbackData('silence_1h', token) },
+    { label: '4 h', data: callbackData('silence_4h', token) },
+    { label: '24 h', data: callbackData('silence_24h', token) },
+    { label: '↩ Back', data: callbackData('back', token) },
+  ];
 }

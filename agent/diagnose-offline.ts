@@ -476,7 +476,7 @@ export function renderText(d: DiagnoseJson): string {
     for (const f of others) out.push(`    - ${f.category} (${f.analyzer}): ${f.cause} → ${f.actions.join(', ')}`);
   }
   if (d.plan) {
-    const approvals = d.plan.approvalsRequired === null ? 'blocked' : `${d.plan.approvalsRequired} approval(s)`;
+    const approvals = d.plan.approvalsRequired === null ? 'blocked' : d.plan.approvalsRequired === 0 ? 'no approval needed' : `${d.plan.approvalsRequired} approval(s) needed`;
     out.push(`${pad('plan')}${d.plan.description} — tier ${d.plan.tier}, blast radius ${d.plan.score}, ${approvals}`);
     for (const note of d.plan.notes) out.push(`    - ${note}`);
     if (d.plan.dryRun) out.push(`    - dry-run: ${d.plan.dryRun.ok ? d.plan.dryRun.message : /offline/.test(d.plan.dryRun.message) ? 'not possible offline' : d.plan.dryRun.message}`);

@@ -8,18 +8,29 @@ import type { AlertGroup } from '../domain/alerts.ts';
 import { targetFromLabels } from '../domain/alerts.ts';
 import { formatTarget, type TargetRef } from '../domain/diagnosis.ts';
 import type { Role, Operator } from '../config.ts';
-import type { IncidentRow, IngestResult, RemediationRow, Store } from '../entities/store.ts';
-import { buildIncidentCard, type CardVerb, type ExecutionResult } from './cards.ts';
+import type { IncidentRow, IngestResult, KnowledgeRow, PlaybookRow, RemediationRow, Store } from '../entities/store.ts';
+import {
+  buildIncidentCard,
+  callbackData,
+  knowledgeIdOf,
+  knowledgeToken,
+  type CardExtras,
+  type ExecutionResult,
+} from './cards.ts';
+import { antiPattern, draftRunbook, ewma, finetuneRecord, symptomsHash, type FinetuneRecord } from '../domain/learning.ts';
+import type { ActionKind } from '../domain/diagnosis.ts';
 import { diagnose, type DiagnosisRecord, type ModelDiagnoser } from './diagnose.ts';
 import { gatherEvidence } from './evidence.ts';
 import { applyAction, verifyRollout } from './execute.ts';
-import { planRemediation, type PlanPolicy } from './plan.ts';
-import type { CardRef, Clock, ClusterPort, IncidentCardView, Notifier } from './ports.ts';
+import { planInverse, planRemediation, type PlanPolicy, type RemediationPlan } from './plan.ts';
+import type { CardRef, Clock, ClusterPort, IncidentCardView, KnowledgeCardView, Notifier } from './ports.ts';
 import { JobWorker, type WorkerOptions } from './worker.ts';
 import type { AgentMetrics } from './metrics.ts';
+import type { SilencePort } from './alertmanager/silences.ts';
 
 export type { IncidentCardView, CardRef, Notifier, ClusterPort } from './ports.ts';
-export { parseCallbackData } from './cards.ts';
+export { parseCallbackData, silenceButtons, SILENCE_HOURS } from './cards.ts';
+export type { PlaybookRow } from '../entities/store.ts';
 export type { DiagnosisRecord } from './diagnose.ts';
 
 /** Settings the agent runs with (from config). */
@@ -29,10 +40,14 @@ export interface AgentSettings {
   operators: readonly Operator[];
   dedupWindowS: number;
   approvalTtlS: number;
+  /** "Later" snoozes for this many minutes (default 30). */
+  snoozeMinutes?: number;
   verifyTimeoutMs: number;
   verifyPollMs: number;
   logTailLines: number;
   policy: PlanPolicy;
+  /** EWMA α for playbook trust (default 0.3). */
+  trustAlpha?: number;
   worker?: WorkerOptions;
 }
 
@@ -41,6 +56,8 @@ export interface AgentDeps {
   store: Store;
   cluster: ClusterPort;
   notifier: Notifier;
+  /** Alertmanager silences (when ALERTMANAGER_URL is set). */
+  silences?: SilencePort;
   clock: Clock;
   log: Logger;
   model?: ModelDiagnoser;
@@ -60,6 +77,8 @@ export interface DecisionReply {
   text: string;
   /** Edits the card(s) to show the new state; run after answering the callback. */
   afterAnswer: () => Promise<void>;
+  /** Set after a rejection: the bot may ask for an optional reason and call {@link Agent.setRejectReason}. */
+  askReason?: { token: string };
 }
 
 /** A short line per open incident, for /incidents. */
@@ -141,53 +160,181 @@ export class Agent {
    * records the decision as one atomic conditional transition (double taps and racing approvers are
    * safe: exactly one moves the remediation on). Refusals are audited.
    */
-  async decide(token: string, verb: CardVerb, actor: Actor): Promise<DecisionReply> {
+  async decide(token: string, verb: 'approve' | 'reject' | 'later', actor: Actor): Promise<DecisionReply> {
     const now = this.deps.clock.now();
     const noop = async () => {};
-    const role = this.roleOf(actor.id);
-    if (role !== 'approver' && role !== 'admin') {
-      await this.audit(`user:${actor.id}`, `remediation.${verb}.denied`, `token:${token}`, {
-        input: { user: actor.name, role: role ?? 'none' },
-        error: 'not on the approver list',
-      });
-      return { kind: 'forbidden', text: '⛔ You are not on the approver list; nothing was changed.', afterAnswer: noop };
-    }
-    const outcome = await this.deps.store.decide({
-      token,
-      userId: actor.id,
-      userName: actor.name,
-      decision: verb,
-      now,
-    });
-    if (outcome.kind === 'not_found') {
-      return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
-    }
-    const rem = outcome.remediation;
-    const refresh = () => this.refreshCards(rem.incidentId);
+    const rem = await this.deps.store.findRemediationByToken(token);
+    if (!rem) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
+    const denied = await this.checkRole(actor, verb, rem);
+    if (denied) return { kind: 'forbidden', text: denied, afterAnswer: noop };
+    const snoozeUntil = verb === 'later' ? new Date(now.getTime() + (this.settings.snoozeMinutes ?? 30) * 60_000) : undefined;
+    const outcome = await this.deps.store.decide({ token, userId: actor.id, userName: actor.name, decision: verb, now, snoozeUntil });
+    if (outcome.kind === 'not_found') return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
+    const current = outcome.remediation;
+    const refresh = () => this.refreshCards(current.incidentId);
     switch (outcome.kind) {
       case 'not_pending':
-        return { kind: 'already_decided', text: alreadyDecidedText(rem.state, outcome.decisions), afterAnswer: refresh };
+        return { kind: 'already_decided', text: alreadyDecidedText(current.state, outcome.decisions), afterAnswer: refresh };
       case 'already_voted':
-        return { kind: 'already_decided', text: 'You have already decided on this card.', afterAnswer: noop };
+        return { kind: 'already_decided', text: 'You have already decided on this card; a second approver must be someone else.', afterAnswer: noop };
       case 'recorded':
-        await this.audit(`user:${actor.id}`, `remediation.${verb}`, `remediation:${rem.id}`, {
-          output: { approvals: outcome.approvals, required: rem.approvalsRequired },
+        await this.audit(`user:${actor.id}`, `remediation.${verb}`, `remediation:${current.id}`, {
+          output: { approvals: outcome.approvals, required: current.approvalsRequired },
         });
         return {
           kind: 'recorded',
-          text: `Approval ${outcome.approvals} of ${rem.approvalsRequired} recorded.`,
+          text: `Approval ${outcome.approvals} of ${current.approvalsRequired} recorded; waiting for another admin.`,
           afterAnswer: refresh,
         };
       case 'decided':
-        await this.audit(`user:${actor.id}`, `remediation.${verb}`, `remediation:${rem.id}`, { output: { state: rem.state } });
+        await this.audit(`user:${actor.id}`, `remediation.${verb}`, `remediation:${current.id}`, { output: { state: current.state } });
         this.deps.metrics?.decisions.inc({ decision: verb });
-        if (rem.state === 'approved') this.worker.nudge();
+        if (current.state === 'approved') this.worker.nudge();
         return {
           kind: 'decided',
-          text: rem.state === 'approved' ? '✅ Approved — executing now.' : '❌ Rejected.',
+          text:
+            current.state === 'approved'
+              ? '✅ Approved — executing now.'
+              : current.state === 'snoozed'
+                ? `⏰ Snoozed for ${this.settings.snoozeMinutes ?? 30} min; the card comes back then.`
+                : '❌ Rejected.',
           afterAnswer: refresh,
+          askReason: current.state === 'rejected' ? { token } : undefined,
         };
     }
+  }
+
+  /**
+   * Who may press what: approvers and admins decide `human` cards, only admins `dual` cards;
+   * viewers and strangers decide nothing. A refusal is audited.
+   * @returns the refusal text, or undefined when allowed.
+   */
+  private async checkRole(actor: Actor, verb: string, rem: RemediationRow): Promise<string | undefined> {
+    const role = this.roleOf(actor.id);
+    const tier = (rem.plan as { tier?: string }).tier;
+    let refusal: string | undefined;
+    if (role !== 'approver' && role !== 'admin') refusal = '⛔ You are not on the approver list; nothing was changed.';
+    else if (tier === 'dual' && verb === 'approve' && role !== 'admin') refusal = '⛔ This action needs two admins (dual approval); you are an approver.';
+    if (refusal) {
+      await this.audit(`user:${actor.id}`, `remediation.${verb}.denied`, `remediation:${rem.id}`, {
+        input: { user: actor.name, role: role ?? 'none', tier },
+        error: refusal,
+      });
+    }
+    return refusal;
+  }
+
+  /**
+   * Mutes the card's alert group for `hours` (new incidents of the group get no card until then)
+   * and, when Alertmanager is configured, creates a silence there with the group's labels.
+   */
+  async silence(token: string, hours: number, actor: Actor): Promise<DecisionReply> {
+    const noop = async () => {};
+    const rem = await this.deps.store.findRemediationByToken(token);
+    if (!rem) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
+    const denied = await this.checkRole(actor, 'silence', rem);
+    if (denied) return { kind: 'forbidden', text: denied, afterAnswer: noop };
+    const incident = await this.deps.store.getIncident(rem.incidentId);
+    if (!incident) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
+    const now = this.deps.clock.now();
+    const until = new Date(now.getTime() + hours * 3_600_000);
+    let amId: string | undefined;
+    let amNote = '';
+    if (this.deps.silences) {
+      const labels = Object.keys(incident.groupLabels).length ? incident.groupLabels : { alertname: incident.alertname };
+      try {
+        amId = await this.deps.silences.createSilence({
+          matchers: Object.entries(labels).map(([name, value]) => ({ name, value })),
+          startsAt: now,
+          endsAt: until,
+          createdBy: `watchkeeper (${actor.name})`,
+          comment: `Silenced from Telegram, incident #${incident.id}`,
+        });
+      } catch (err) {
+        amNote = ' (Alertmanager silence failed; muted in Watchkeeper only)';
+        this.log.warn({ err }, 'Alertmanager silence failed');
+      }
+    }
+    await this.deps.store.addSilence({ groupKey: incident.groupKey, until, createdBy: actor.name, now, alertmanagerSilenceId: amId });
+    await this.audit(`user:${actor.id}`, 'alerts.silence', `incident:${incident.id}`, {
+      input: { hours, groupKey: incident.groupKey },
+      output: { until: until.toISOString(), alertmanagerSilenceId: amId ?? null },
+    });
+    return {
+      kind: 'decided',
+      text: `🔕 Silenced for ${hours} h${amId ? ' (also in Alertmanager)' : ''}${amNote}.`,
+      afterAnswer: () => this.refreshCards(incident.id),
+    };
+  }
+
+  /**
+   * Proposes the inverse of a finished remediation as a new card, through the same approval flow.
+   */
+  async undo(token: string, actor: Actor): Promise<DecisionReply> {
+    const noop = async () => {};
+    const rem = await this.deps.store.findRemediationByToken(token);
+    if (!rem) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
+    const denied = await this.checkRole(actor, 'undo', rem);
+    if (denied) return { kind: 'forbidden', text: denied, afterAnswer: noop };
+    const inverse = (rem.result as ExecutionResult | null)?.inverse;
+    if (!inverse || (rem.state !== 'succeeded' && rem.state !== 'failed')) {
+      return { kind: 'already_decided', text: 'Nothing to undo for this card.', afterAnswer: noop };
+    }
+    const existing = await this.deps.store.undoOf(rem.id);
+    if (existing) return { kind: 'already_decided', text: `Undo already proposed (state: ${existing.state}).`, afterAnswer: noop };
+    const now = this.deps.clock.now();
+    const plan = await planInverse(this.deps.cluster, rem, inverse, this.settings.policy);
+    const undo = await this.deps.store.createRemediation({
+      incidentId: rem.incidentId,
+      token: randomBytes(9).toString('base64url'),
+      action: plan.action,
+      target: plan.target,
+      params: plan.params,
+      plan: plan as unknown as Record<string, unknown>,
+      state: plan.tier === 'blocked' ? 'blocked' : 'pending',
+      approvalsRequired: plan.approvalsRequired,
+      now,
+      expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
+      undoOf: rem.id,
+      symptomsHash: rem.symptomsHash ?? undefined,
+    });
+    await this.audit(`user:${actor.id}`, 'remediation.undo_proposed', `remediation:${rem.id}`, {
+      output: { undo: undo.id, action: plan.action, params: plan.params },
+    });
+    return {
+      kind: 'decided',
+      text: '↩️ Undo proposed as a new card; it needs approval like any action.',
+      afterAnswer: async () => {
+        await this.postCard(rem.incidentId, undo.id);
+        await this.refreshCards(rem.incidentId);
+      },
+    };
+  }
+
+  /** Stores the optional reason given after a rejection (asked in a conversation). */
+  async setRejectReason(token: string, actor: Actor, reason: string): Promise<boolean> {
+    const rem = await this.deps.store.findRemediationByToken(token);
+    if (!rem) return false;
+    const ok = await this.deps.store.setDecisionReason(rem.id, actor.id, reason.trim());
+    if (ok) {
+      await this.audit(`user:${actor.id}`, 'remediation.reject_reason', `remediation:${rem.id}`, { input: { reason: reason.trim() } });
+      await this.refreshCards(rem.incidentId).catch((err) => this.log.warn({ err }, 'card edit failed'));
+    }
+    return ok;
+  }
+
+  /** Pending and snoozed proposals, oldest first (for /approvals). */
+  async pendingApprovals(): Promise<Array<{ incidentId: number; remediationId: number; state: string; description: string; tier: string; expiresAt?: Date; snoozedUntil?: Date }>> {
+    const rows = await this.deps.store.openRemediations();
+    return rows.map((r) => ({
+      incidentId: r.incidentId,
+      remediationId: r.id,
+      state: r.state,
+      description: (r.plan as unknown as RemediationPlan).description,
+      tier: (r.plan as unknown as RemediationPlan).tier,
+      expiresAt: r.expiresAt ?? undefined,
+      snoozedUntil: r.snoozedUntil ?? undefined,
+    }));
   }
 
   /** Open incidents, newest first. */
@@ -262,6 +409,7 @@ export class Agent {
         });
         const plan = await planRemediation(diagnosis, evidence, this.deps.cluster, this.settings.policy, clock.now());
         const now = clock.now();
+        const hash = symptomsHashOf(diagnosis, evidence.target);
         await store.createRemediation({
           incidentId,
           token: randomBytes(9).toString('base64url'),
@@ -273,6 +421,8 @@ export class Agent {
           approvalsRequired: plan.approvalsRequired,
           now,
           expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
+          symptomsHash: hash,
+          confidence: diagnosis.confidence,
         });
         await this.audit('worker', 'remediation.propose', `incident:${incidentId}`, {
           output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, dryRun: plan.dryRun },
@@ -297,13 +447,30 @@ export class Agent {
     await this.publishCard(incidentId);
   }
 
-  /** Posts the incident card once, or edits the existing one. */
+  /** Posts the incident card once (for its newest remediation), or edits the existing cards. */
   private async publishCard(incidentId: number): Promise<void> {
     const cards = await this.deps.store.cardMessages(incidentId);
     if (cards.length > 0) return this.refreshCards(incidentId);
     const incident = await this.deps.store.getIncident(incidentId);
     if (!incident) return;
-    const view = await this.cardFor(incident);
+    const silencedUntil = await this.deps.store.silencedUntil(incident.groupKey, this.deps.clock.now());
+    if (silencedUntil) {
+      await this.audit('worker', 'card.suppressed', `incident:${incidentId}`, { output: { silencedUntil: silencedUntil.toISOString() } });
+      return;
+    }
+    const rem = await this.deps.store.latestRemediation(incidentId);
+    await this.postCard(incidentId, rem?.id);
+    // The incident may have changed while the card was being posted.
+    const after = await this.deps.store.getIncident(incidentId);
+    if (after && after.status !== incident.status) await this.refreshCards(incidentId);
+  }
+
+  /** Posts a new card for (incident, remediation) and remembers its message. */
+  private async postCard(incidentId: number, remediationId: number | undefined): Promise<void> {
+    const incident = await this.deps.store.getIncident(incidentId);
+    if (!incident) return;
+    const rem = remediationId ? await this.deps.store.getRemediation(remediationId) : undefined;
+    const view = await this.cardFor(incident, rem);
     const t0 = Date.now();
     const ref = await this.deps.notifier.postIncidentCard(this.settings.alertChatId, view);
     await this.deps.store.saveCardMessage({
@@ -311,13 +478,25 @@ export class Agent {
       messageId: ref.messageId,
       kind: 'incident',
       incidentId,
-      remediationId: view.proposal?.remediationId,
+      remediationId: rem?.id,
       now: this.deps.clock.now(),
     });
-    await this.audit('worker', 'card.post', `incident:${incidentId}`, { output: ref, durationMs: Date.now() - t0 });
-    // The incident may have changed while the card was being posted.
-    const after = await this.deps.store.getIncident(incidentId);
-    if (after && after.status !== incident.status) await this.refreshCards(incidentId);
+    await this.audit('worker', 'card.post', `incident:${incidentId}`, { output: { ...ref, remediation: rem?.id ?? null }, durationMs: Date.now() - t0 });
+  }
+
+  /** Brings snoozed cards back: pending again, re-posted as a new message. @returns how many woke. */
+  async wakeSnoozed(): Promise<number> {
+    const woken = await this.deps.store.wakeSnoozed(this.deps.clock.now(), this.settings.approvalTtlS);
+    for (const rem of woken) {
+      await this.audit('system', 'remediation.unsnoozed', `remediation:${rem.id}`, {});
+      try {
+        await this.postCard(rem.incidentId, rem.id);
+        await this.refreshCards(rem.incidentId);
+      } catch (err) {
+        this.log.warn({ err, remediation: rem.id }, 'could not re-post a snoozed card');
+      }
+    }
+    return woken.length;
   }
 
   private async runExecution(remediationId: number): Promise<void> {
@@ -377,7 +556,127 @@ export class Agent {
       durationMs: Date.now() - t0,
     });
     this.deps.metrics?.remediations.inc({ action: rem.action, outcome: final });
+    await this.learn(rem, outcome).catch((err) => this.log.error({ err, remediation: rem.id }, 'learning from the outcome failed'));
     await this.refreshCards(rem.incidentId);
+  }
+
+  /**
+   * Learns from a verified outcome: the playbook's trust score (EWMA, success 1, failure 0) is
+   * updated; a success drafts a runbook entry sent as a review card; a failure publishes an
+   * anti-pattern that blocks auto-execution of that action for those symptoms for 7 days.
+   */
+  private async learn(rem: RemediationRow, outcome: { ok: boolean; message: string }): Promise<void> {
+    if (!rem.symptomsHash || rem.action === 'escalate' || rem.action === 'none' || rem.undoOf) return;
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const incident = await store.getIncident(rem.incidentId);
+    if (!incident) return;
+    const diag = incident.diagnosis as DiagnosisRecord | null;
+    const previous = await store.getPlaybook(rem.symptomsHash, rem.action);
+    const trust = ewma(previous?.trustScore, outcome.ok ? 1 : 0, this.settings.trustAlpha ?? 0.3);
+    const playbook = await store.recordOutcome({
+      symptomsHash: rem.symptomsHash,
+      action: rem.action,
+      target: formatTarget(rem.target),
+      category: diag?.category ?? 'unknown',
+      trustScore: trust,
+      success: outcome.ok,
+      now,
+    });
+    await this.audit('worker', 'playbook.outcome', `remediation:${rem.id}`, {
+      output: { symptomsHash: rem.symptomsHash, action: rem.action, trustScore: playbook.trustScore, successes: playbook.successes, failures: playbook.failures },
+    });
+    const plan = rem.plan as unknown as RemediationPlan;
+    if (outcome.ok) {
+      const draft = draftRunbook({
+        symptomsHash: rem.symptomsHash,
+        target: rem.target,
+        category: diag?.category ?? 'unknown',
+        cause: diag?.cause ?? '',
+        evidence: diag?.evidence ?? [],
+        action: rem.action as ActionKind,
+        actionDescription: plan.description,
+        verification: outcome.message,
+        detectedAt: incident.openedAt,
+        recoveredAt: now,
+      });
+      const id = await store.createKnowledge({
+        kind: 'runbook',
+        status: 'draft',
+        symptomsHash: rem.symptomsHash,
+        action: rem.action,
+        target: formatTarget(rem.target),
+        title: draft.title,
+        body: draft.markdown,
+        remediationId: rem.id,
+        now,
+      });
+      await this.postKnowledgeCard(id);
+    } else {
+      const ap = antiPattern({ symptomsHash: rem.symptomsHash, action: rem.action as ActionKind, target: rem.target, reason: outcome.message, now });
+      await store.createKnowledge({
+        kind: 'anti_pattern',
+        status: 'published',
+        symptomsHash: ap.symptomsHash,
+        action: ap.action,
+        target: formatTarget(ap.target),
+        title: `Anti-pattern: ${plan.description} did not fix ${diag?.category ?? 'this failure'}`,
+        body: ap.reason,
+        remediationId: rem.id,
+        now,
+        expiresAt: ap.expiresAt,
+      });
+    }
+  }
+
+  private async postKnowledgeCard(id: number): Promise<void> {
+    const entry = await this.deps.store.getKnowledge(id);
+    if (!entry) return;
+    const ref = await this.deps.notifier.postKnowledgeCard(this.settings.alertChatId, knowledgeView(entry));
+    await this.deps.store.saveCardMessage({ chatId: ref.chatId, messageId: ref.messageId, kind: `knowledge:${id}`, now: this.deps.clock.now() });
+  }
+
+  /** Publish or discard a runbook draft from its review card (approvers only). */
+  async decideKnowledge(token: string, verb: 'publish' | 'discard', actor: Actor): Promise<DecisionReply> {
+    const noop = async () => {};
+    const id = knowledgeIdOf(token);
+    const entry = id === undefined ? undefined : await this.deps.store.getKnowledge(id);
+    if (!entry || id === undefined) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
+    const role = this.roleOf(actor.id);
+    if (role !== 'approver' && role !== 'admin') {
+      await this.audit(`user:${actor.id}`, `knowledge.${verb}.denied`, `knowledge:${id}`, { error: 'not on the approver list' });
+      return { kind: 'forbidden', text: '⛔ You are not on the approver list; nothing was changed.', afterAnswer: noop };
+    }
+    const decided = await this.deps.store.decideKnowledge(id, verb === 'publish' ? 'published' : 'discarded', actor.name);
+    const refresh = async () => {
+      const current = await this.deps.store.getKnowledge(id);
+      if (!current) return;
+      for (const m of await this.deps.store.knowledgeCardMessages(id)) {
+        await this.deps.notifier.editKnowledgeCard(m, { ...knowledgeView(current), decidedBy: decided ? actor.name : undefined });
+      }
+    };
+    if (!decided) return { kind: 'already_decided', text: `Already ${entry.status}.`, afterAnswer: refresh };
+    await this.audit(`user:${actor.id}`, `knowledge.${verb}`, `knowledge:${id}`, { output: { status: decided.status } });
+    return { kind: 'decided', text: verb === 'publish' ? '📗 Runbook published.' : '🗑 Draft discarded.', afterAnswer: refresh };
+  }
+
+  /** Learned playbooks, most trusted first (for /playbooks). */
+  playbooks(limit = 30): Promise<PlaybookRow[]> {
+    return this.deps.store.listPlaybooks(limit);
+  }
+
+  /**
+   * Verified incidents as fine-tuning records (evidence, diagnosis, action, outcome), one per
+   * finished remediation, secrets redacted.
+   */
+  exportFinetune(): Promise<FinetuneRecord[]> {
+    return finetuneRecords(this.deps.store);
+  }
+
+  /** Re-renders the card(s) of the incident a token belongs to (the Silence menu's Back). */
+  async refreshCardOf(token: string): Promise<void> {
+    const rem = await this.deps.store.findRemediationByToken(token);
+    if (rem) await this.refreshCards(rem.incidentId);
   }
 
   /**
@@ -406,21 +705,41 @@ export class Agent {
     await this.refreshCards(incidentId);
   }
 
-  /** Re-renders every card of an incident from the database. */
+  /**
+   * Re-renders every card of an incident from the database: each card shows its own remediation;
+   * only the newest card of a remediation keeps buttons (older ones were re-posted below).
+   */
   private async refreshCards(incidentId: number): Promise<void> {
     const incident = await this.deps.store.getIncident(incidentId);
     if (!incident) return;
-    const view = await this.cardFor(incident);
-    for (const msg of await this.deps.store.cardMessages(incidentId)) {
-      const ref: CardRef = { chatId: msg.chatId, messageId: msg.messageId };
-      await this.deps.notifier.editIncidentCard(ref, view);
+    const messages = await this.deps.store.cardMessages(incidentId);
+    const newestOf = new Map<number | null, number>();
+    for (const m of messages) newestOf.set(m.remediationId, m.messageId);
+    const views = new Map<number | null, IncidentCardView>();
+    for (const msg of messages) {
+      let view = views.get(msg.remediationId);
+      if (!view) {
+        const rem = msg.remediationId ? await this.deps.store.getRemediation(msg.remediationId) : undefined;
+        view = await this.cardFor(incident, rem);
+        views.set(msg.remediationId, view);
+      }
+      const shown = newestOf.get(msg.remediationId) === msg.messageId ? view : { ...view, buttons: [], repostedBelow: true };
+      await this.deps.notifier.editIncidentCard({ chatId: msg.chatId, messageId: msg.messageId }, shown);
     }
   }
 
-  private async cardFor(incident: IncidentRow): Promise<IncidentCardView> {
-    const rem = await this.deps.store.latestRemediation(incident.id);
-    const decisions = rem ? await this.deps.store.decisions(rem.id) : [];
-    return buildIncidentCard(incident, rem, decisions);
+  private async cardFor(incident: IncidentRow, remediation?: RemediationRow): Promise<IncidentCardView> {
+    const { store, clock } = this.deps;
+    const rem = remediation ?? (await store.latestRemediation(incident.id));
+    const decisions = rem ? await store.decisions(rem.id) : [];
+    const extras: CardExtras = {};
+    if (rem?.symptomsHash) {
+      const pb = await store.getPlaybook(rem.symptomsHash, rem.action);
+      if (pb) extras.trust = { score: pb.trustScore, successes: pb.successes, failures: pb.failures };
+    }
+    if (rem) extras.undone = (await store.undoOf(rem.id)) !== undefined;
+    extras.silencedUntil = await store.silencedUntil(incident.groupKey, clock.now());
+    return buildIncidentCard(incident, rem, decisions, extras);
   }
 
   private async audit(
@@ -449,6 +768,58 @@ function alreadyDecidedText(state: string, decisions: Array<{ userName: string; 
   const verb = last.decision === 'approve' ? 'approved' : 'rejected';
   const when = `${last.decidedAt.toISOString().slice(11, 16)} UTC`;
   return `Already ${verb} by ${last.userName} at ${when}${state !== verb ? `; now ${state}` : ''}.`;
+}
+
+/**
+ * Verified incidents as fine-tuning records (evidence, diagnosis, action, outcome), one per
+ * finished remediation, oldest first, secrets redacted (`watchkeeper export finetune`).
+ */
+export async function finetuneRecords(store: Store): Promise<FinetuneRecord[]> {
+  const rows = await store.finishedRemediations();
+  return rows.map(({ remediation, incident }) => {
+    const diag = incident.diagnosis as DiagnosisRecord | null;
+    const result = remediation.result as ExecutionResult | null;
+    return finetuneRecord({
+      evidence: diag?.evidence ?? [],
+      diagnosis: { category: diag?.category ?? 'unknown', cause: diag?.cause ?? '', confidence: diag?.confidence ?? 0 },
+      action: { kind: remediation.action as ActionKind, params: remediation.params, target: remediation.target },
+      outcome: {
+        result: remediation.state === 'succeeded' ? 'succeeded' : 'failed',
+        verification: result?.message ?? '',
+        timeToRecoverMs: Math.max(0, remediation.updatedAt.getTime() - incident.openedAt.getTime()),
+      },
+    });
+  });
+}
+
+/** Symptoms hash of a diagnosis (16 hex chars), keying playbooks and anti-patterns. */
+function symptomsHashOf(d: DiagnosisRecord, target: TargetRef): string {
+  const primary = d.findings[0];
+  return symptomsHash({
+    targetKind: target.kind,
+    namespace: target.namespace,
+    workload: target.name,
+    category: d.category,
+    analyzer: primary?.analyzer ?? 'none',
+    cause: primary?.cause ?? d.cause,
+  });
+}
+
+function knowledgeView(e: KnowledgeRow): KnowledgeCardView {
+  return {
+    knowledgeId: e.id,
+    kind: e.kind,
+    status: e.status,
+    title: e.title,
+    body: e.body,
+    buttons:
+      e.status === 'draft'
+        ? [
+            { label: '📗 Publish', data: callbackData('publish', knowledgeToken(e.id)) },
+            { label: '🗑 Discard', data: callbackData('discard', knowledgeToken(e.id)) },
+          ]
+        : [],
+  };
 }
 
 function targetText(r: IncidentRow): string | undefined {

@@ -15,6 +15,7 @@ import {
 import { planUndo, restartPatch, revisionOf, undoPatch } from '../domain/rollout.ts';
 import type { DiagnosisRecord } from './diagnose.ts';
 import type { ClusterPort, PatchBody } from './ports.ts';
+import { selectorString } from '../domain/selectors.ts';
 
 /** Planning policy from config. */
 export interface PlanPolicy {
@@ -99,7 +100,8 @@ export async function planRemediation(
     description: describeAction(action, target, params),
     blastRadius,
     tier,
-    approvalsRequired: action === 'escalate' || action === 'none' ? 0 : approvalsRequired(tier),
+    // Blocked plans can never be approved: 0 here, and the state `blocked` keeps them from running.
+    approvalsRequired: action === 'escalate' || action === 'none' || tier === 'blocked' ? 0 : approvalsRequired(tier),
     rollbackPlan: rollbackPlanFor(action, dep),
     dryRun,
     notes,
@@ -150,4 +152,58 @@ function rollbackPlanFor(action: ActionKind, dep: Deployment | undefined): strin
     case 'raise_memory':
       return 'restore the pre-state snapshot';
   }
+}
+
+/**
+ * Plans the inverse of a finished remediation (Undo), against live state: same scoring and
+ * dry-run as any proposal.
+ * @param rem the remediation being undone.
+ * @param inverse what its execution recorded as the way back.
+ */
+export async function planInverse(
+  cluster: ClusterPort,
+  rem: { id: number; target: TargetRef },
+  inverse: { action: string; params: Record<string, string | number> },
+  policy: PlanPolicy,
+  now: Date = new Date(),
+): Promise<RemediationPlan> {
+  const target = rem.target;
+  const action = inverse.action as ActionKind;
+  let dep: Deployment | undefined;
+  let replicaSets: ReplicaSet[] = [];
+  if (target.kind === 'Deployment') {
+    dep = (await cluster.get('Deployment', target.namespace, target.name).catch(() => undefined)) as Deployment | undefined;
+    if (dep && action === 'rollback') {
+      replicaSets = (await cluster
+        .list('ReplicaSet', target.namespace, { labelSelector: selectorString(dep.spec?.selector) })
+        .catch(() => [])) as ReplicaSet[];
+    }
+  }
+  const desired = dep?.spec?.replicas ?? 1;
+  const blastRadius = scoreBlastRadius({
+    action,
+    target,
+    desiredReplicas: desired,
+    availableReplicas: dep?.status?.availableReplicas ?? 0,
+    affectedPods: desired,
+    protectedNamespaces: policy.protectedNamespaces,
+    criticalNamespaces: policy.criticalNamespaces,
+  });
+  const tier: Tier = blastRadius.tier === 'auto' ? 'human' : blastRadius.tier;
+  const dryRun =
+    (action === 'restart' || action === 'rollback') && dep && tier !== 'blocked'
+      ? await dryRunAction(cluster, action, dep, replicaSets, now)
+      : null;
+  return {
+    action,
+    target,
+    params: inverse.params,
+    description: describeAction(action, target, inverse.params),
+    blastRadius,
+    tier,
+    approvalsRequired: tier === 'blocked' ? 0 : approvalsRequired(tier),
+    rollbackPlan: 'the action being undone',
+    dryRun,
+    notes: [`undo of remediation #${rem.id}`],
+  };
 }

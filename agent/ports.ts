@@ -112,7 +112,28 @@ export interface IncidentCardView {
     decidedBy?: { name: string; at: Date; decision: string };
     /** Progress or final outcome, e.g. `rollout complete: 3/3 ready`. */
     result?: { ok: boolean; message: string; at?: Date };
+    /** Playbook trust score (EWMA 0–1) of this action for these symptoms. */
+    trust?: { score: number; successes: number; failures: number };
+    snoozedUntil?: Date;
+    /** Id of the remediation this one undoes. */
+    undoOf?: number;
+    rejectReason?: string;
   };
+  /** The alert group is muted until then. */
+  silencedUntil?: Date;
+  /** This card was re-posted further down the chat (its buttons moved there). */
+  repostedBelow?: boolean;
+  buttons: CardButton[];
+}
+
+/** A runbook draft for review (Publish / Discard). */
+export interface KnowledgeCardView {
+  knowledgeId: number;
+  kind: 'runbook' | 'anti_pattern';
+  status: 'draft' | 'published' | 'discarded';
+  title: string;
+  body: string;
+  decidedBy?: string;
   buttons: CardButton[];
 }
 
@@ -130,6 +151,8 @@ export interface Notifier {
   postIncidentCard(chatId: number, card: IncidentCardView): Promise<CardRef>;
   /** Edits a posted card; "message is not modified" is not an error. */
   editIncidentCard(ref: CardRef, card: IncidentCardView): Promise<void>;
+  postKnowledgeCard(chatId: number, card: KnowledgeCardView): Promise<CardRef>;
+  editKnowledgeCard(ref: CardRef, card: KnowledgeCardView): Promise<void>;
 }
 
 /** Wall clock, injectable for tests. */

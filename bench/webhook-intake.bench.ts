@@ -14,13 +14,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import express from 'express';
 import pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { Agent } from '../agent/index.ts';
 import type { ClusterPort, Notifier } from '../agent/index.ts';
-import { createAgentMetrics } from '../agent/metrics.ts';
+import { createAgentMetrics, type AgentMetrics } from '../agent/metrics.ts';
 import { createServer } from '../server/index.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.ts';
 import { LoadClient, type LoadResult } from './support-http.ts';
@@ -226,18 +227,27 @@ function close(server: Server): Promise<void> {
   });
 }
 
+/**
+ * A port the intake must never use (diagnosis and cards run in the job worker, which stays off):
+ * every method counts the call and rejects. A Proxy, so it keeps fitting as the port grows.
+ */
+function unusedPort<T extends object>(name: string, calls: { n: number }): T {
+  return new Proxy({} as T, {
+    get: (_target, prop) =>
+      prop === 'then'
+        ? undefined
+        : async () => {
+            calls.n++;
+            throw new Error(`the benchmark's ${name} must not be called (${String(prop)}): no diagnosis runs during the bench`);
+          },
+  });
+}
+
 /** The real intake: server/index.ts + agent/index.ts + entities/store.ts, built as main.ts does. */
-function watchkeeperApp(db: TestDatabase, clusterCalls: { n: number }): { app: express.Express; agent: Agent } {
+function watchkeeperApp(db: TestDatabase, calls: { n: number }): { app: express.Express; metrics: AgentMetrics } {
   const log = pino({ level: 'warn', base: { service: 'watchkeeper-bench' } }, pino.destination(2));
-  const refuse = async (): Promise<never> => {
-    clusterCalls.n++;
-    throw new Error('the benchmark cluster port must not be called (diagnosis does not run during the bench)');
-  };
-  const cluster: ClusterPort = { get: refuse, list: refuse, patch: refuse, delete: refuse, podLog: refuse };
-  const notifier: Notifier = {
-    postIncidentCard: async () => ({ chatId: -1, messageId: 1 }),
-    editIncidentCard: async () => {},
-  };
+  const cluster = unusedPort<ClusterPort>('cluster port', calls);
+  const notifier = unusedPort<Notifier>('notifier', calls);
   const registry = new Registry();
   const metrics = createAgentMetrics(registry);
   const agent = new Agent(
@@ -255,7 +265,7 @@ function watchkeeperApp(db: TestDatabase, clusterCalls: { n: number }): { app: e
   );
   // Deliberately no agent.start(): the job worker (diagnosis) stays off during the measurement.
   const app = createServer({ agent, log, registry, metrics, auth: { bearerToken: TOKEN }, bodyLimitBytes: BODY_LIMIT_BYTES });
-  return { app, agent };
+  return { app, metrics };
 }
 
 const BASELINE_TABLE = 'bench_baseline_alert';
@@ -309,6 +319,34 @@ function describeFailures(result: LoadResult): string {
   return `${byStatus}${result.errors.length ? ` (${result.errors.join('; ')})` : ''}`;
 }
 
+/**
+ * Starts measuring where the time goes; the returned function describes it: how busy this
+ * process's main event loop was (server, pg client; the sender has its own thread), the process's
+ * CPU time and the 1-minute load average (other work on the machine skews every figure).
+ */
+function startUsage(): () => string {
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const busy = performance.eventLoopUtilization(elu).utilization;
+    const c = process.cpuUsage(cpu);
+    const wall = (performance.now() - t0) / 1000;
+    return (
+      `main event loop busy ${(busy * 100).toFixed(0)} %, process CPU ${((c.user + c.system) / 1e6).toFixed(2)} s over ${wall.toFixed(2)} s, ` +
+      `load average ${os.loadavg()[0].toFixed(2)}`
+    );
+  };
+}
+
+/** Mean of the webhook duration histogram since its last reset, seconds. */
+async function meanSeconds(metrics: AgentMetrics): Promise<number> {
+  const { values } = await metrics.webhookSeconds.get();
+  const total = (suffix: string) =>
+    values.filter((v) => v.metricName?.endsWith(suffix)).reduce((n, v) => n + v.value, 0);
+  return total('_sum') / total('_count');
+}
+
 const bench: Bench = async (reporter: BenchReporter) => {
   const cpus = os.cpus();
   reporter.note(
@@ -325,28 +363,42 @@ const bench: Bench = async (reporter: BenchReporter) => {
   );
 
   const db = await createTestDatabase({ poolMax: 10 });
+  // Raw SQL goes through pools of our own that tolerate the connection being killed by the final
+  // `drop database … with (force)` (pg's Pool.end() resolves before its sockets are closed).
+  const sqlPool = new pg.Pool({ connectionString: db.url, max: 2 });
+  sqlPool.on('error', () => {});
+  const query = async <T,>(text: string, params: unknown[] = []) => (await sqlPool.query(text, params)).rows as T[];
   const client = new LoadClient();
   const servers: Server[] = [];
   let baselinePool: pg.Pool | undefined;
   try {
-    const [{ version, sync }] = await db.query<{ version: string; sync: string }>(
+    const [{ version, sync }] = await query<{ version: string; sync: string }>(
       `select current_setting('server_version') as version, current_setting('synchronous_commit') as sync`,
     );
     reporter.note(`PostgreSQL ${version} on 127.0.0.1 (synchronous_commit=${sync}), fresh migrated database, pool max 10`);
 
     // --- Watchkeeper intake -------------------------------------------------------------------
-    const clusterCalls = { n: 0 };
-    const wk = await listen(watchkeeperApp(db, clusterCalls).app);
+    const portCalls = { n: 0 };
+    const intake = watchkeeperApp(db, portCalls);
+    const wk = await listen(intake.app);
     servers.push(wk.server);
     const wkReq = { url: `${wk.url}/webhooks/alertmanager`, headers: { authorization: `Bearer ${TOKEN}` }, concurrency: CONCURRENCY };
 
     const warm = await client.run({ ...wkReq, bodies: warmup.map((p) => p.body) });
     if (figures(warm, warmup).non2xx) throw new Error(`warm-up against the webhook failed: ${describeFailures(warm)}`);
-    await db.query('truncate alert, incident, job restart identity cascade');
+    await query('truncate alert, incident, job restart identity cascade');
 
+    intake.metrics.webhookSeconds.reset();
+    const usage = startUsage();
     const run = await client.run({ ...wkReq, bodies: measured.map((p) => p.body) });
+    const wkUsage = usage();
     const wkFig = figures(run, measured);
     if (wkFig.non2xx) reporter.note(`webhook: ${describeFailures(run)}`);
+    const handler = await meanSeconds(intake.metrics);
+    reporter.note(
+      `webhook: ${measured.length} deliveries in ${(run.elapsedMs / 1000).toFixed(2)} s; ${wkUsage}; ` +
+        `server-side handler time mean ${(handler * 1000).toFixed(1)} ms (watchkeeper_webhook_duration_seconds)`,
+    );
 
     const again = await client.run({ ...wkReq, bodies: redelivery.map((p) => p.body), keepResponses: true });
     const reStored = (again.responses ?? []).reduce((n, r) => n + (r ? (JSON.parse(r) as { stored?: number }).stored ?? 0 : 0), 0);
@@ -356,7 +408,7 @@ const bench: Bench = async (reporter: BenchReporter) => {
         `${redelivery.length - reFig.non2xx} answered 2xx, ${reStored} alerts stored again (p50 ${reFig.p50.toFixed(1)} ms)`,
     );
 
-    const [check] = await db.query<{ total: number; distinct_fp: number; dup_keys: number; incidents: number; jobs: number; unlinked: number }>(
+    const [check] = await query<{ total: number; distinct_fp: number; dup_keys: number; incidents: number; jobs: number; unlinked: number }>(
       `select (select count(*)::int from alert) as total,
               (select count(distinct fingerprint)::int from alert) as distinct_fp,
               (select count(*)::int from (select 1 from alert group by fingerprint, starts_at, status having count(*) > 1) d) as dup_keys,
@@ -373,11 +425,11 @@ const bench: Bench = async (reporter: BenchReporter) => {
       check.dup_keys === 0;
     reporter.note(
       `stored: ${check.total} alerts (${check.distinct_fp} distinct fingerprints, ${check.dup_keys} duplicate keys, ${check.unlinked} without incident), ` +
-        `${check.incidents} incidents, ${check.jobs} queued jobs; cluster port called ${clusterCalls.n}×`,
+        `${check.incidents} incidents, ${check.jobs} queued jobs; cluster port and notifier called ${portCalls.n}×`,
     );
 
     // --- Baseline: bare express, one INSERT per alert ---------------------------------------------
-    await db.query(
+    await query(
       `create table ${BASELINE_TABLE} (
          id bigserial primary key, fingerprint varchar(64) not null, status text not null, starts_at timestamptz not null,
          alertname varchar(255) not null, severity varchar(32), labels jsonb not null, annotations jsonb not null,
@@ -385,18 +437,19 @@ const bench: Bench = async (reporter: BenchReporter) => {
          unique (fingerprint, starts_at, status))`,
     );
     baselinePool = new pg.Pool({ connectionString: db.url, max: 10 });
-    // Dropping the database (with force) may hit a connection that is still closing: not an error here.
     baselinePool.on('error', () => {});
     const base = await listen(baselineApp(baselinePool));
     servers.push(base.server);
     const baseReq = { url: `${base.url}/webhooks/alertmanager`, concurrency: CONCURRENCY };
     const baseWarm = await client.run({ ...baseReq, bodies: warmup.map((p) => p.body) });
     if (figures(baseWarm, warmup).non2xx) throw new Error(`warm-up against the baseline failed: ${describeFailures(baseWarm)}`);
-    await db.query(`truncate ${BASELINE_TABLE} restart identity`);
+    await query(`truncate ${BASELINE_TABLE} restart identity`);
+    const baseUsage = startUsage();
     const baseRun = await client.run({ ...baseReq, bodies: measured.map((p) => p.body) });
+    reporter.note(`baseline: ${measured.length} deliveries in ${(baseRun.elapsedMs / 1000).toFixed(2)} s; ${baseUsage()}`);
     const baseFig = figures(baseRun, measured);
     if (baseFig.non2xx) reporter.note(`baseline: ${describeFailures(baseRun)}`);
-    const [{ n: baseStored }] = await db.query<{ n: number }>(`select count(*)::int as n from ${BASELINE_TABLE}`);
+    const [{ n: baseStored }] = await query<{ n: number }>(`select count(*)::int as n from ${BASELINE_TABLE}`);
     reporter.note(`baseline stored ${baseStored} alerts (table with the same unique key, on conflict do nothing, autocommit per INSERT)`);
 
     reporter.figure('webhook_alerts_per_s', wkFig.alertsPerS, 'alerts/s', TARGETS.alertsPerS);
@@ -411,6 +464,7 @@ const bench: Bench = async (reporter: BenchReporter) => {
     await client.close().catch(() => {});
     for (const s of servers) await close(s);
     await baselinePool?.end().catch(() => {});
+    await sqlPool.end().catch(() => {});
     await db.drop();
   }
 };

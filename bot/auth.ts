@@ -9,9 +9,9 @@ import type { Logger } from 'pino';
  * Middleware passing only updates whose chat is in `chatIds`.
  * @param chatIds allowed chat ids (groups are negative).
  */
-export function chatAllowlist(chatIds: readonly number[], log: Logger): Composer<Context> {
+export function chatAllowlist<C extends Context>(chatIds: readonly number[], log: Logger): Composer<C> {
   const allowed = new Set(chatIds);
-  const c = new Composer<Context>();
+  const c = new Composer<C>();
   c.use(async (ctx, next) => {
     const chatId = ctx.chat?.id;
     if (chatId !== undefined && allowed.has(chatId)) return next();

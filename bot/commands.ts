@@ -5,7 +5,7 @@
 import { Composer, type Context } from 'grammy';
 import type { Agent } from '../agent/index.ts';
 import { parseTargetRef } from '../domain/targets.ts';
-import { cardKeyboard, escapeHtml, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
+import { cardKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
 
 /** Every command with its menu description and usage; /help prints this table. */
 export const COMMANDS = [
@@ -14,6 +14,8 @@ export const COMMANDS = [
   { command: 'incidents', description: 'Open incidents', usage: '/incidents' },
   { command: 'incident', description: 'One incident with its card', usage: '/incident <id>' },
   { command: 'diagnose', description: 'Diagnose a workload now (nothing is changed)', usage: '/diagnose <namespace>/<kind>/<name>' },
+  { command: 'approvals', description: 'Proposals waiting for a decision', usage: '/approvals' },
+  { command: 'playbooks', description: 'What Watchkeeper learned, with trust scores', usage: '/playbooks' },
 ] as const;
 
 /** The /help text. */
@@ -25,8 +27,8 @@ export function helpText(): string {
  * Composer for the read commands.
  * @param agent the agent's public entry.
  */
-export function commandsComposer(agent: Agent): Composer<Context> {
-  const c = new Composer<Context>();
+export function commandsComposer<C extends Context>(agent: Agent): Composer<C> {
+  const c = new Composer<C>();
 
   c.command('start', async (ctx) => {
     const role = ctx.from ? agent.roleOf(ctx.from.id) : undefined;
@@ -60,6 +62,36 @@ export function commandsComposer(agent: Agent): Composer<Context> {
       return;
     }
     await ctx.reply(renderIncidentCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+  });
+
+  c.command('approvals', async (ctx) => {
+    const items = await agent.pendingApprovals();
+    if (items.length === 0) {
+      await ctx.reply('✅ Nothing waits for a decision.');
+      return;
+    }
+    const lines = [`<b>Waiting for a decision (${items.length})</b>`];
+    for (const i of items) {
+      const when = i.state === 'snoozed' && i.snoozedUntil ? `snoozed until ${hhmm(i.snoozedUntil)}` : i.expiresAt ? `expires ${hhmm(i.expiresAt)}` : '';
+      lines.push(`• #${i.incidentId}: ${escapeHtml(i.description)} · ${escapeHtml(i.tier)}${when ? ` · ${when}` : ''} — /incident ${i.incidentId}`);
+    }
+    await ctx.reply(lines.join('\n'), { parse_mode: 'HTML' });
+  });
+
+  c.command('playbooks', async (ctx) => {
+    const items = await agent.playbooks();
+    if (items.length === 0) {
+      await ctx.reply('No playbooks yet: they are learned from verified outcomes of approved actions.');
+      return;
+    }
+    const lines = [`<b>Playbooks (${items.length})</b>, trust = EWMA of verified outcomes`];
+    for (const p of items) {
+      lines.push(
+        `• <code>${escapeHtml(p.symptomsHash)}</code> ${escapeHtml(p.category)} → <b>${escapeHtml(p.action)}</b> · trust ${Math.round(p.trustScore * 100)}% ` +
+          `(${p.successes} ✓ / ${p.failures} ✗)${p.published ? ' · 📗 runbook' : ''} · e.g. <code>${escapeHtml(p.target)}</code>`,
+      );
+    }
+    await ctx.reply(lines.join('\n'), { parse_mode: 'HTML' });
   });
 
   c.command('diagnose', async (ctx) => {

@@ -2,12 +2,13 @@
  * The Telegram bot: assembles the feature composers, installs the API transformers (auto-retry,
  * throttling), the error funnel, and publishes the command menu.
  */
-import { Bot, type Context } from 'grammy';
+import { Bot } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/index.ts';
-import { approvalsComposer } from './approvals.ts';
+import { approvalsComposer, type BotContext } from './approvals.ts';
+import { conversationsComposer } from './conversations.ts';
 import { chatAllowlist } from './auth.ts';
 import { COMMANDS, commandsComposer } from './commands.ts';
 
@@ -26,8 +27,8 @@ export interface BotOptions {
  * Creates the bot with its API transformers but no handlers yet, so the notifier can be built from
  * `bot.api` before the agent exists.
  */
-export function createBotApi(opts: BotOptions): Bot<Context> {
-  const bot = new Bot<Context>(opts.token, opts.apiRoot ? { client: { apiRoot: opts.apiRoot } } : undefined);
+export function createBotApi(opts: BotOptions): Bot<BotContext> {
+  const bot = new Bot<BotContext>(opts.token, opts.apiRoot ? { client: { apiRoot: opts.apiRoot } } : undefined);
   if (opts.retry !== false) bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: false }));
   if (opts.throttle !== false) bot.api.config.use(apiThrottler());
   return bot;
@@ -37,9 +38,10 @@ export function createBotApi(opts: BotOptions): Bot<Context> {
  * Installs the handlers: chat allowlist, commands, approval buttons, and `bot.catch` (one error
  * funnel: a failing update is logged and never crashes the process).
  */
-export function installHandlers(bot: Bot<Context>, deps: { agent: Agent; chatIds: readonly number[]; log: Logger }): void {
+export function installHandlers(bot: Bot<BotContext>, deps: { agent: Agent; chatIds: readonly number[]; log: Logger }): void {
   const log = deps.log.child({ component: 'bot' });
   bot.use(chatAllowlist(deps.chatIds, log));
+  bot.use(conversationsComposer(deps.agent));
   bot.use(commandsComposer(deps.agent));
   bot.use(approvalsComposer(deps.agent, log));
   bot.catch(async (err) => {
@@ -55,7 +57,7 @@ export function installHandlers(bot: Bot<Context>, deps: { agent: Agent; chatIds
 }
 
 /** Publishes the command menu; a failure (e.g. an emulator without setMyCommands) is logged, not fatal. */
-export async function publishCommands(bot: Bot<Context>, log: Logger): Promise<void> {
+export async function publishCommands(bot: Bot<BotContext>, log: Logger): Promise<void> {
   try {
     await bot.api.setMyCommands(COMMANDS.map(({ command, description }) => ({ command, description })));
   } catch (err) {

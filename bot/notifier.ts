@@ -3,8 +3,8 @@
  * (so the auto-retry and throttling transformers apply).
  */
 import { GrammyError, type Api } from 'grammy';
-import type { CardRef, IncidentCardView, Notifier } from '../agent/ports.ts';
-import { cardKeyboard, renderIncidentCard } from './cards.ts';
+import type { CardRef, IncidentCardView, KnowledgeCardView, Notifier } from '../agent/ports.ts';
+import { cardKeyboard, renderIncidentCard, renderKnowledgeCard } from './cards.ts';
 
 /** Creates the notifier over a grammY `Api` (usually `bot.api`). */
 export function createNotifier(api: Api): Notifier {
@@ -24,6 +24,18 @@ export function createNotifier(api: Api): Notifier {
           reply_markup: cardKeyboard(card),
           link_preview_options: { is_disabled: true },
         });
+      } catch (err) {
+        if (isNotModified(err)) return;
+        throw err;
+      }
+    },
+    async postKnowledgeCard(chatId: number, card: KnowledgeCardView): Promise<CardRef> {
+      const msg = await api.sendMessage(chatId, renderKnowledgeCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+      return { chatId, messageId: msg.message_id };
+    },
+    async editKnowledgeCard(ref: CardRef, card: KnowledgeCardView): Promise<void> {
+      try {
+        await api.editMessageText(ref.chatId, ref.messageId, renderKnowledgeCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
       } catch (err) {
         if (isNotModified(err)) return;
         throw err;

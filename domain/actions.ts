@@ -250,7 +250,7 @@ export function isPodReady(pod: Pod): boolean {
 
 /** True when the pod is being deleted (graceful termination in progress). */
 export function isTerminating(pod: Pod): boolean {
-  return typeof (pod.metadata as Record<string, unknown> | undefined)?.deletionTimestamp === 'string';
+  return typeof pod.metadata?.deletionTimestamp === 'string';
 }
 
 /**

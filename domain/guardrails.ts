@@ -22,7 +22,7 @@ import { globMatch, type Tier } from './remediation.ts';
 export interface GuardrailInput {
   action: ActionKind;
   target: TargetRef;
-  /** The action's params; `scale` reads `replicas`. */
+  /** The action's params; `scale` reads `replicas` (a number or a string of digits). */
   params?: Readonly<Record<string, unknown>>;
   /** The tier the action would execute under (from the blast radius, or `human` once approved on a card). */
   tier: Tier;
@@ -197,9 +197,10 @@ export function checkGuardrails(input: GuardrailInput, policy: GuardrailPolicy):
   const left = `${input.healthyReplicasAfter} of ${input.healthyReplicasBefore} healthy replicas of ${where} (minimum ${policy.minHealthyReplicas})`;
   switch (action) {
     case 'scale': {
-      const replicas = input.params?.replicas;
+      const raw = input.params?.replicas;
+      const replicas = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-        deny.push(`scale: params.replicas is ${String(replicas)}, not a replica count`);
+        deny.push(`scale: params.replicas is ${String(raw)}, not a replica count`);
       } else if (replicas === 0 && !policy.allowScaleToZero) {
         deny.push(`scale to 0: scaling ${where} to 0 replicas is not allowed by policy`);
       } else if (replicas > policy.maxScaleReplicas) {

@@ -7,7 +7,7 @@
 import type { ActionKind, Category, Finding, TargetRef } from './diagnosis.ts';
 import { formatTarget } from './diagnosis.ts';
 import { fnv1a64, stableStringify } from './drift/fingerprint.ts';
-import { redact } from './redaction.ts';
+import { isIPv6, redact } from './redaction.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Symptoms hash
@@ -110,16 +110,21 @@ const K8S_RAND = '[bcdfghjklmnpqrstvwxz2456789]';
 
 /**
  * The workload part of a name: for a Pod, the Deployment-style `web-7c9d8f6b4-x2kqz` → `web`,
- * the DaemonSet/Job-style `agent-x2kqz` → `agent`, the StatefulSet-style `db-0` → `db`. Other kinds
- * are returned unchanged (their names are stable).
+ * the DaemonSet/Job-style `agent-x2kqz` → `agent`, the StatefulSet-style `db-0` → `db`; for a Job
+ * created by a CronJob, `db-backup-29012345` → `db-backup` (the suffix is the scheduled minute).
+ * Other kinds are returned unchanged (their names are stable).
  */
 export function workloadNameOf(kind: string, name: string): string {
+  if (kind === 'Job') return name.replace(/-\d{8,}$/, '');
   if (kind !== 'Pod') return name;
   return name
     .replace(new RegExp(`-${K8S_RAND}{6,10}-${K8S_RAND}{5}$`), '')
     .replace(new RegExp(`-${K8S_RAND}{5}$`), '')
     .replace(/-\d+$/, '');
 }
+
+/** Lower-case IPv6 candidates, validated with {@link isIPv6}. */
+const IPV6_CANDIDATE = /(?<![0-9a-z:.])(?=[0-9a-f:]*:[0-9a-f:]*:)[0-9a-f:]+(?:\.\d{1,3}){0,3}(?![0-9a-z:])/g;
 
 /**
  * A cause sentence without its variable parts, lower-cased, in this order: timestamps → `<time>`,
@@ -138,7 +143,7 @@ export function normaliseCause(cause: string): string {
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
     .replace(/\b(?:sha256|sha512|docker|containerd|cri-o):(?:\/\/)?[0-9a-f]{12,}\b/g, '<hash>')
     .replace(/\b[0-9a-f]{12,}\b/g, '<hash>')
-    .replace(/\[?\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?::[0-9a-f]{1,4})*\]?(?::\d{1,5})?/g, '<ip>')
+    .replace(IPV6_CANDIDATE, (m) => (isIPv6(m) ? '<ip>' : m))
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '<ip>')
     .replace(new RegExp(`-${K8S_RAND}{6,10}-${K8S_RAND}{5}\\b`, 'g'), '-<pod>')
     .replace(new RegExp(`(?<=[a-z0-9])-${K8S_RAND}{5,10}\\b`, 'g'), '-<pod>')

@@ -11,7 +11,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AlertGroup } from '../domain/alerts.ts';
 import { worstSeverity } from '../domain/alerts.ts';
 import type { TargetRef } from '../domain/diagnosis.ts';
-import type { RemediationState } from '../domain/remediation.ts';
+import { canTransition, type RemediationState } from '../domain/remediation.ts';
 import {
   AuditLogEntity,
   ChatMessageEntity,
@@ -212,7 +212,18 @@ export class Store {
     const result: IngestResult = { received: group.alerts.length, stored: inserted.length, incidentChange: 'none' };
     if (inserted.length === 0) return result;
 
-    const firing = inserted.filter((r) => r.status === 'firing');
+    // Alertmanager HA may deliver a firing notification after the resolved one of the same alert
+    // instance (same fingerprint and startsAt): that alert is over and must not (re)open anything.
+    const lateFiring = new Set(
+      (
+        await em.execute<Array<{ id: string }>>(
+          `select a.id from alert a where a.id in (${inserted.map(() => '?').join(',')}) and a.status = 'firing'
+             and exists (select 1 from alert r where r.fingerprint = a.fingerprint and r.starts_at = a.starts_at and r.status = 'resolved')`,
+          inserted.map((r) => r.id),
+        )
+      ).map((r) => String(r.id)),
+    );
+    const firing = inserted.filter((r) => r.status === 'firing' && !lateFiring.has(String(r.id)));
     let incident = await em.execute<Array<{ id: number; severity: string }>>(
       `select id, severity from incident where group_key = ? and status = 'open' for update`,
       [group.groupKey],
@@ -415,6 +426,12 @@ export class Store {
     return row ? toRemediationRow(row) : undefined;
   }
 
+  /** The remediation that undoes `remediationId`, if one was proposed. */
+  async undoOf(remediationId: number): Promise<RemediationRow | undefined> {
+    const row = await this.em().findOne(RemediationEntity, { undoOf: remediationId }, { orderBy: { id: 'desc' } });
+    return row ? toRemediationRow(row) : undefined;
+  }
+
   /** Decisions on a remediation, oldest first. */
   async decisions(remediationId: number): Promise<DecisionRow[]> {
     return this.decisionsTx(this.em(), remediationId);
@@ -437,10 +454,12 @@ export class Store {
       expiresAt?: Date | null;
     } = {},
   ): Promise<RemediationRow | undefined> {
+    const legal = from.filter((f) => canTransition(f, to));
+    if (legal.length === 0) throw new Error(`illegal remediation transition ${from.join('|')} → ${to}`);
     const em = this.em();
     const count = await em.nativeUpdate(
       RemediationEntity,
-      { id, state: { $in: [...from] } },
+      { id, state: { $in: legal } },
       { state: to, updatedAt: now, ...fields },
     );
     if (count === 0) return undefined;
@@ -788,10 +807,19 @@ export class Store {
   }
 
   /** Card messages of an incident. */
-  async cardMessages(incidentId: number): Promise<Array<{ chatId: number; messageId: number; kind: string }>> {
+  async cardMessages(incidentId: number): Promise<Array<{ chatId: number; messageId: number; kind: string; remediationId: number | null }>> {
     return this.em().execute(
-      `select chat_id::float8 as "chatId", message_id as "messageId", kind from chat_message where incident_id = ? order by id`,
+      `select chat_id::float8 as "chatId", message_id as "messageId", kind, remediation_id as "remediationId"
+       from chat_message where incident_id = ? order by id`,
       [incidentId],
+    );
+  }
+
+  /** Card messages showing a knowledge entry (review cards). */
+  async knowledgeCardMessages(knowledgeId: number): Promise<Array<{ chatId: number; messageId: number }>> {
+    return this.em().execute(
+      `select chat_id::float8 as "chatId", message_id as "messageId" from chat_message where kind = ? order by id`,
+      [`knowledge:${knowledgeId}`],
     );
   }
 }

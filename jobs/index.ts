@@ -20,6 +20,7 @@ export interface Schedules {
 /**
  * Starts the schedules:
  * - `approval-expiry`, every minute: undecided cards past their TTL are expired and edited.
+ * - `snooze-wake`, every minute: cards snoozed with "Later" whose time has come are re-posted.
  */
 export function startSchedules(agent: Agent, log: Logger, opts: ScheduleOptions): Schedules {
   const jlog = log.child({ component: 'jobs' });
@@ -42,6 +43,7 @@ export function startSchedules(agent: Agent, log: Logger, opts: ScheduleOptions)
     );
   };
   add('approval-expiry', '* * * * *', () => agent.expireApprovals());
+  add('snooze-wake', '* * * * *', () => agent.wakeSnoozed());
   return {
     async stop() {
       await Promise.all(tasks.map((t) => t.destroy()));

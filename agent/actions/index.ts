@@ -33,7 +33,7 @@ export const ACTION_CATALOG: Readonly<Record<ActionKind, CatalogAction>> = Objec
 
 export { deletePodAction, escalateAction, noneAction, raiseMemoryAction, restartAction, rollbackAction, scaleAction };
 export { chooseRollback, type RollbackChoice } from './rollback.ts';
-export { whyNotRestartable } from './restart.ts';
+export { orderedReadyStall, whyNotRestartable } from './restart.ts';
 export { memoryChange } from './raise-memory.ts';
 export {
   ActionImpossible,

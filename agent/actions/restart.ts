@@ -3,9 +3,9 @@
  * `kubectl.kubernetes.io/restartedAt` pod-template annotation set by strategic merge patch, so the
  * controller replaces every pod. Undo for a Deployment: roll back to the revision it replaced.
  */
-import { updateStrategyOf, type WorkloadKind } from '../../domain/actions.ts';
+import { isPodReady, updateStrategyOf, type WorkloadKind } from '../../domain/actions.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
-import type { Deployment, KObject, StatefulSet } from '../../domain/k8s-objects.ts';
+import type { Deployment, KObject, Pod, StatefulSet } from '../../domain/k8s-objects.ts';
 import { RESTARTED_AT_ANNOTATION, restartPatch, revisionOf } from '../../domain/rollout.ts';
 import {
   applyPatch,
@@ -31,6 +31,21 @@ export function whyNotRestartable(kind: WorkloadKind, obj: KObject): string | un
     if (type !== 'RollingUpdate') return `the ${kind} uses the ${type} update strategy: a restart would not replace any pod`;
   }
   return undefined;
+}
+
+/**
+ * A StatefulSet with the default `OrderedReady` policy replaces no pod while any pod is not Ready
+ * (the controller waits for it first), so a restart of a crash-looping one never progresses;
+ * deleting the failing pod does. Undefined when the restart can progress.
+ */
+export function orderedReadyStall(kind: WorkloadKind, obj: KObject, pods: Pod[]): string | undefined {
+  if (kind !== 'StatefulSet' || (obj as StatefulSet).spec?.podManagementPolicy === 'Parallel') return undefined;
+  const unready = pods.filter((p) => !isPodReady(p)).map((p) => p.metadata?.name ?? '?');
+  if (unready.length === 0) return undefined;
+  return (
+    `the StatefulSet uses OrderedReady pod management: its controller replaces no pod while ${unready.slice(0, 3).join(', ')} ` +
+    `${unready.length === 1 ? 'is' : 'are'} not ready, so a restart would stall; delete the failing pod instead`
+  );
 }
 
 function plan(ctx: ActionContext, target: TargetRef & { kind: WorkloadKind }, params: ActionParams) {
@@ -72,6 +87,8 @@ export const restartAction: CatalogAction = {
     if (!obj) return { kind: 'impossible', reason: `${refOf(target)} was not found when gathering evidence` };
     const why = whyNotRestartable(target.kind, obj);
     if (why) return { kind: 'impossible', reason: why };
+    const stall = orderedReadyStall(target.kind, obj, evidence.pods);
+    if (stall) return { kind: 'impossible', reason: stall };
     const pods = desiredPods(target.kind, obj, evidence.pods);
     return {
       kind: 'ok',

@@ -132,9 +132,16 @@ export async function applyPatch<T>(
     const planned = await plan(live);
     if (planned.kind === 'skip') return planned.result;
     await ctx.cluster.patch(kind, target.namespace, target.name, planned.patch, { dryRun: true });
-    await ctx.step('k8s.dry_run', { input: planned.patch, output: 'accepted', durationMs: Date.now() - t0 });
+    const dryRun = { input: planned.patch, output: 'accepted', durationMs: Date.now() - t0 };
     const t1 = Date.now();
-    const after = await ctx.cluster.patch(kind, target.namespace, target.name, planned.patch);
+    let after: KObject;
+    try {
+      // The dry-run's audit row is written after the real call, keeping the window between the
+      // read and the write (where a controller's status update causes a 409) as short as possible.
+      after = await ctx.cluster.patch(kind, target.namespace, target.name, planned.patch);
+    } finally {
+      await ctx.step('k8s.dry_run', dryRun);
+    }
     await ctx.step('k8s.apply', {
       input: planned.patch,
       output: { resourceVersion: after.metadata?.resourceVersion, generation: after.metadata?.generation },

@@ -185,7 +185,7 @@ describe('planRemediation', () => {
     const plan = await planRemediation(diagnosis('restart', ['restart']), ev, cluster, POLICY, NOW);
     expect(plan.tier).toBe('blocked');
     expect(plan.blastRadius).toEqual({ score: 100, tier: 'blocked', reasons: ['namespace kube-system is protected'] });
-    expect(plan.approvalsRequired).toBe(Number.POSITIVE_INFINITY);
+    expect(plan.approvalsRequired).toBe(0); // never approvable: the remediation is stored as 'blocked'
     expect(plan.dryRun).toBeNull();
     expect(patches()).toEqual([]);
   });

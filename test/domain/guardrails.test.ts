@@ -134,6 +134,8 @@ describe('checkGuardrails: at least one healthy replica remains', () => {
     ['scale 3 → 1 with minimum 2', { action: 'scale', params: { replicas: 1 }, healthyReplicasAfter: 1 }, { ...POLICY, minHealthyReplicas: 2 }, 'deny', ['healthy replicas: scaling to 1 would leave 1 of 3 healthy replicas of shop/Deployment/web (minimum 2)']],
     ['scale above the bound', { action: 'scale', params: { replicas: 21 }, healthyReplicasAfter: 3 }, POLICY, 'deny', ['scale: 21 replicas exceeds the limit of 20']],
     ['scale to the bound', { action: 'scale', params: { replicas: 20 }, healthyReplicasAfter: 3 }, { ...POLICY, autoMaxAffectedPods: 20 }, 'allow', []],
+    ['scale 3 → 2 with replicas as a string', { action: 'scale', params: { replicas: '2' }, healthyReplicasAfter: 2 }, POLICY, 'allow', []],
+    ['scale to a fractional count', { action: 'scale', params: { replicas: 1.5 } }, POLICY, 'deny', ['scale: params.replicas is 1.5, not a replica count']],
     ['scale without replicas', { action: 'scale', params: {} }, POLICY, 'deny', ['scale: params.replicas is undefined, not a replica count']],
     ['auto restart of a single replica', { healthyReplicasBefore: 1, healthyReplicasAfter: 0, affectedPods: 1 }, POLICY, 'needs_approval', ['single replica: a restart leaves 0 of 1 healthy replicas of shop/Deployment/web (minimum 1) while it runs; a human must approve the downtime']],
     ['human restart of a single replica', { tier: 'human', healthyReplicasBefore: 1, healthyReplicasAfter: 0 }, POLICY, 'allow', []],

@@ -110,8 +110,21 @@ describe('symptomsHash: stable across what changes between recurrences', () => {
     expect(symptomsHash({ ...SIG, targetKind: 'Pod', workload: pod })).toBe(symptomsHash({ ...SIG, targetKind: 'Pod', workload }));
   });
 
-  it('keeps workload names of other kinds as they are', () => {
+  it('keeps workload names of other kinds as they are, except CronJob-created Jobs', () => {
     expect(workloadNameOf('Deployment', 'web-x2kqz')).toBe('web-x2kqz');
+    expect(workloadNameOf('Job', 'db-backup-29012345')).toBe('db-backup');
+    expect(workloadNameOf('Job', 'migrate-2')).toBe('migrate-2');
+  });
+
+  it.each<[string, string]>([
+    ['Pod web-7c9d8f6b4-x2kqz restarted 12 times at 2024-05-01T10:00:00Z', 'pod web-<pod> restarted # times at <time>'],
+    ['Container memory-eater is killed for exceeding its memory limit of 100Mi (OOMKilled, exit code 137)', 'container memory-eater is killed for exceeding its memory limit of #mi (oomkilled, exit code #)'],
+    ['Readiness probe fails (Get "http://10.244.1.23:8080/ready": dial tcp 10.244.1.23:8080: connect: connection refused)', 'readiness probe fails (get "http://<ip>/ready": dial tcp <ip>: connect: connection refused)'],
+    ['dial [fd00::1]:443 failed', 'dial [<ip>]:# failed'],
+    ['owner 1b4e28ba-2fa1-11d2-883f-0016d3cca427, image sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae', 'owner <uid>, image <hash>'],
+    ['ConfigMap api-config does not exist', 'configmap api-config does not exist'],
+  ])('normaliseCause(%j)', (cause, normalised) => {
+    expect(normaliseCause(cause)).toBe(normalised);
   });
 
   it('a pod alert hashes like the deployment alert when the owner is passed', () => {

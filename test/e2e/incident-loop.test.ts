@@ -133,7 +133,7 @@ describe('incident loop end to end', () => {
     expect(card.text).toContain('crash_loop');
     expect(card.text).toMatch(/exit(s with)? code 1/i);
     expect(card.text).toContain('rollout restart deployment/eric-log-transformer');
-    expect(card.buttons.map((b) => b.text)).toEqual(['✅ Approve', '❌ Reject']);
+    expect(card.buttons.map((b) => b.text)).toEqual(['✅ Approve', '❌ Reject', '⏰ Later', '🔕 Silence']);
 
     const press = await emu.user(ALICE, CHAT, 'alice').pressButtonByText('✅ Approve', { messageId: card.message_id });
     const answer = await press.answer();

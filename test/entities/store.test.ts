@@ -546,7 +546,7 @@ describe('Store remediations, decisions and transitions', () => {
   it('remembers card messages (chat ids beyond 32 bits)', async () => {
     const rem = await remediation();
     await store.saveCardMessage({ chatId: -1001234567890, messageId: 42, kind: 'incident', incidentId: rem.incidentId, remediationId: rem.id, now: T0 });
-    expect(await store.cardMessages(rem.incidentId)).toEqual([{ chatId: -1001234567890, messageId: 42, kind: 'incident' }]);
+    expect(await store.cardMessages(rem.incidentId)).toMatchObject([{ chatId: -1001234567890, messageId: 42, kind: 'incident' }]);
   });
 
   it('ping is true while the database answers', async () => {

@@ -24,8 +24,9 @@ const LIMIT = 16 * 1024; // above fixture 05 (7 KiB), so it reaches validation
 
 /** The cluster and chat are never reached by intake; any call is a test failure. */
 const unreachable = () => Promise.reject(new Error('not expected in webhook tests'));
-const cluster: ClusterPort = { get: unreachable, list: unreachable, patch: unreachable, delete: unreachable, podLog: unreachable };
-const notifier: Notifier = { postIncidentCard: unreachable, editIncidentCard: unreachable };
+const rejectEverything = <T extends object>(): T => new Proxy({}, { get: () => unreachable }) as T;
+const cluster = rejectEverything<ClusterPort>();
+const notifier = rejectEverything<Notifier>();
 
 interface Running {
   url: string;

@@ -17,11 +17,17 @@
  *   errors as `Status` objects;
  * - a small controller: Deployments get ReplicaSets with revisions, pods follow step by step and
  *   behave as the test decides (ready, crash-looping, failing image pulls or unschedulable), the
- *   Deployment status and conditions follow, and the kubelet/scheduler events are emitted.
+ *   Deployment status and conditions follow, and the kubelet/scheduler events are emitted;
+ * - minimal StatefulSet and DaemonSet controllers: pods labelled `controller-revision-hash`,
+ *   StatefulSet pods `<name>-<ordinal>` created in order (OrderedReady, or all at once for
+ *   Parallel) and rolled highest ordinal first, one at a time, above `partition`; one DaemonSet
+ *   pod per Node (or per `fake-node-1` when no Node is stored), rolled within `maxUnavailable`;
+ *   `OnDelete` replaces nothing by itself; the status fields `kubectl rollout status` reads.
  *
  * Deliberate simplifications: no watch, no finalizers/graceful deletion (deletes are immediate),
- * no field-ownership conflicts in server-side apply, no StatefulSet/DaemonSet/Job controllers,
- * and no schema validation beyond the checks listed in `validate`.
+ * no field-ownership conflicts in server-side apply, no Job controller, no ControllerRevision
+ * objects, no PVCs for StatefulSets, no DaemonSet surge or node selectors/taints, and no schema
+ * validation beyond the checks listed in `validate`.
  *
  * Sources for the behaviour imitated here:
  * https://kubernetes.io/docs/reference/using-api/api-concepts/,
@@ -126,6 +132,11 @@ export interface PodBehaviourContext {
   template: PodTemplateSpec;
   /** Revision of the ReplicaSet (`deployment.kubernetes.io/revision`), 0 if none. */
   revision: number;
+  /**
+   * For pods of a StatefulSet or DaemonSet: that object (copy). `replicaSet` is then a stand-in
+   * (kind `ControllerRevision`) named after the revision, and `revision` counts its templates.
+   */
+  workload?: KObject;
 }
 
 /**
@@ -161,10 +172,11 @@ export interface K8sFake {
    * resourceVersion and (for objects with a spec) generation are filled in; missing Namespaces
    * are created. An object with the same name is replaced.
    *
-   * Seeded Deployments and ReplicaSets whose `status.observedGeneration` equals
-   * `metadata.generation` are a snapshot: the controller leaves them, their ReplicaSets and their
-   * pods alone until their spec changes through the API (or, for a ReplicaSet, until one of its
-   * pods is deleted through the API). Seeded pods keep their status.
+   * Seeded Deployments, ReplicaSets, StatefulSets and DaemonSets whose
+   * `status.observedGeneration` equals `metadata.generation` are a snapshot: the controller leaves
+   * them, their ReplicaSets and their pods alone until their spec changes through the API (or,
+   * for a ReplicaSet, StatefulSet or DaemonSet, until one of its pods is deleted through the API;
+   * its current template then keeps the revision its pods carry). Seeded pods keep their status.
    * @throws Error when an object has no apiVersion/kind/name or its kind is unknown.
    */
   seed(objects: KObject[]): void;
@@ -198,7 +210,8 @@ export interface K8sFake {
   setPodBehaviour(fn: PodBehaviourFn | PodBehaviour): void;
   /**
    * Runs one controller step synchronously: kubelet (pod states), deployment controller
-   * (ReplicaSets, rollout), replicaset controller (pods), deployment status.
+   * (ReplicaSets, rollout), replicaset controller (pods), deployment status, then the
+   * StatefulSet and DaemonSet controllers (pods, rolling update, status).
    * @returns the number of objects it created, changed or deleted, not counting repeated
    *   crash-loop restarts and repeated events.
    */
@@ -437,6 +450,8 @@ const T_DEPLOYMENT = typeForHelper('Deployment');
 const T_REPLICASET = typeForHelper('ReplicaSet');
 const T_PDB = typeForHelper('PodDisruptionBudget');
 const T_NODE = typeForHelper('Node');
+const T_STATEFULSET = typeForHelper('StatefulSet');
+const T_DAEMONSET = typeForHelper('DaemonSet');
 
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -445,6 +460,8 @@ const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
 const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
 const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
 const TEMPLATE_HASH_LABEL = 'pod-template-hash';
+const CONTROLLER_REVISION_LABEL = 'controller-revision-hash';
+const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Small utilities
@@ -1053,9 +1070,26 @@ function applyDefaults(t: ResourceType, obj: StoredObject, serviceIp: () => stri
       return;
     }
     case 'ReplicaSet':
-    case 'StatefulSet':
       if (spec) spec.replicas ??= 1;
       return;
+    case 'StatefulSet': {
+      if (!spec) return;
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= 'OrderedReady';
+      spec.revisionHistoryLimit ??= 10;
+      spec.updateStrategy ??= { type: 'RollingUpdate' };
+      const strategy = spec.updateStrategy;
+      if (isRecord(strategy) && strategy.type === 'RollingUpdate') strategy.rollingUpdate ??= { partition: 0 };
+      return;
+    }
+    case 'DaemonSet': {
+      if (!spec) return;
+      spec.revisionHistoryLimit ??= 10;
+      spec.updateStrategy ??= { type: 'RollingUpdate' };
+      const strategy = spec.updateStrategy;
+      if (isRecord(strategy) && strategy.type === 'RollingUpdate') strategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
+      return;
+    }
     case 'Secret': {
       obj.type ??= 'Opaque';
       if (isRecord(obj.stringData)) {
@@ -1323,6 +1357,15 @@ interface RolloutClock {
   since: number;
 }
 
+/** One pod template of a StatefulSet or DaemonSet (what a ControllerRevision records). */
+interface WorkloadRevision {
+  /** Canonical JSON of the normalised template. */
+  key: string;
+  /** Value of the pods' `controller-revision-hash` label (`<sts>-<hash>` or `<hash>` for DaemonSets). */
+  name: string;
+  number: number;
+}
+
 interface Target {
   type: ResourceType;
   namespace: string | undefined;
@@ -1361,6 +1404,8 @@ class FakeApiServer implements K8sFake {
   /** Event dedup: `uid|type|reason|message` → event key. */
   private readonly eventIndex = new Map<string, string>();
   private readonly rolloutClocks = new Map<string, RolloutClock>();
+  /** Pod templates of StatefulSets and DaemonSets (by uid), with their revision names. */
+  private readonly workloadRevisions = new Map<string, WorkloadRevision[]>();
 
   constructor(options: K8sFakeOptions) {
     this.stepMs = options.rolloutStepMs ?? 20;
@@ -1471,6 +1516,12 @@ class FakeApiServer implements K8sFake {
     }
     for (const dep of this.objects(T_DEPLOYMENT)) {
       if (this.managed.has(dep.metadata.uid ?? '')) this.updateDeploymentStatus(dep);
+    }
+    for (const sts of this.objects(T_STATEFULSET)) {
+      if (this.isManagedWorkload(sts)) this.syncStatefulSet(sts);
+    }
+    for (const ds of this.objects(T_DAEMONSET)) {
+      if (this.isManagedWorkload(ds)) this.syncDaemonSet(ds);
     }
     return this.progressWrites - before;
   }
@@ -1928,7 +1979,10 @@ class FakeApiServer implements K8sFake {
   /** Deletes `obj`, then (when `cascade`) every object it owns, recursively; a namespace takes its contents along. */
   private deleteWithDependents(t: ResourceType, obj: StoredObject, cascade: boolean, viaApi: boolean): void {
     this.remove(t, obj);
-    if (viaApi && t === T_POD) this.markOwnerReplicaSetManaged(obj);
+    if (viaApi && t === T_POD) {
+      this.markOwnerReplicaSetManaged(obj);
+      this.markOwnerWorkloadManaged(obj);
+    }
     if (!cascade) return;
     if (t === T_NAMESPACE) {
       for (const other of RESOURCE_TYPES) {
@@ -2502,6 +2556,286 @@ class FakeApiServer implements K8sFake {
     dep.status = status;
     this.commit(T_DEPLOYMENT, dep);
   }
+
+  // ── StatefulSet and DaemonSet controllers ───────────────────────────────────────────────
+
+  /** Like a Deployment: reconciled once its spec is newer than its status (or it has no status). */
+  private isManagedWorkload(obj: StoredObject): boolean {
+    const uid = obj.metadata.uid ?? '';
+    if (this.managed.has(uid)) return true;
+    const status = isRecord(obj.status) ? obj.status : {};
+    const observed = status.observedGeneration;
+    if (typeof observed !== 'number' || observed < (obj.metadata.generation ?? 1)) {
+      this.managed.add(uid);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A pod of a seeded (snapshot) StatefulSet or DaemonSet deleted through the API hands its owner
+   * to the controller; the current template keeps the revision its pods carry, so only the
+   * deleted pod is recreated rather than every pod rolled.
+   */
+  private markOwnerWorkloadManaged(pod: StoredObject): void {
+    const ref = pod.metadata.ownerReferences?.find((r) => r.kind === 'StatefulSet' || r.kind === 'DaemonSet');
+    if (!ref) return;
+    const t = ref.kind === 'StatefulSet' ? T_STATEFULSET : T_DAEMONSET;
+    const owner = this.table(t).get(objectKey(pod.metadata.namespace, ref.name));
+    const uid = owner?.metadata.uid;
+    if (!owner || !uid || this.managed.has(uid)) return;
+    this.managed.add(uid);
+    const status = isRecord(owner.status) ? owner.status : {};
+    const observed = status.observedGeneration;
+    if (typeof observed !== 'number' || observed < (owner.metadata.generation ?? 1)) return;
+    const name =
+      (typeof status.updateRevision === 'string' ? status.updateRevision : undefined) ?? pod.metadata.labels?.[CONTROLLER_REVISION_LABEL] ?? '';
+    this.workloadRevisions.set(uid, [{ key: workloadTemplateKey(owner), name, number: 1 }]);
+  }
+
+  /** The revision of the workload's current template, registered on first sight. */
+  private workloadRevision(obj: StoredObject): WorkloadRevision {
+    const uid = obj.metadata.uid ?? '';
+    const key = workloadTemplateKey(obj);
+    const known = this.workloadRevisions.get(uid) ?? [];
+    let rev = known.find((r) => r.key === key);
+    if (!rev) {
+      const hash = hashSuffix(key, 10);
+      rev = { key, name: obj.kind === 'StatefulSet' ? `${obj.metadata.name}-${hash}` : hash, number: Math.max(0, ...known.map((r) => r.number)) + 1 };
+      known.push(rev);
+      this.workloadRevisions.set(uid, known);
+    }
+    return rev;
+  }
+
+  private workloadPods(owner: StoredObject): Array<StoredObject & Pod> {
+    return this.objects(T_POD, owner.metadata.namespace).filter((p) => isOwnedBy(p, owner.kind, owner.metadata.name)) as Array<StoredObject & Pod>;
+  }
+
+  private workloadBehaviour(owner: StoredObject, rev: WorkloadRevision): PodBehaviour {
+    const key = `${owner.metadata.uid}|${rev.name}`;
+    const known = this.replicaSetBehaviour.get(key);
+    if (known) return known;
+    const template = clone(workloadTemplate(owner));
+    const standIn = {
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: rev.name, namespace: owner.metadata.namespace },
+      spec: { template },
+    } as ReplicaSet;
+    const behaviour = this.behaviour({ deployment: undefined, replicaSet: standIn, template, revision: rev.number, workload: clone(owner) });
+    this.replicaSetBehaviour.set(key, behaviour);
+    return behaviour;
+  }
+
+  private createWorkloadPod(owner: StoredObject, rev: WorkloadRevision, options: { name?: string; labels?: Record<string, string>; node?: string }): void {
+    const template = workloadTemplate(owner);
+    const behaviour = this.workloadBehaviour(owner, rev);
+    const namespace = owner.metadata.namespace;
+    let name = options.name;
+    if (!name) {
+      do name = `${owner.metadata.name}-${randomSuffix(5)}`;
+      while (this.table(T_POD).has(objectKey(namespace, name)));
+    }
+    const spec = clone(template.spec ?? { containers: [] });
+    if (options.node) {
+      // What the DaemonSet controller pins its pods with.
+      spec.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [options.node] }] }],
+          },
+        },
+      };
+    }
+    if (behaviour !== 'pending') spec.nodeName = options.node ?? this.nodeName();
+    const pod: StoredObject & Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        ...(options.name ? {} : { generateName: `${owner.metadata.name}-` }),
+        namespace,
+        labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_LABEL]: rev.name, ...options.labels },
+        ownerReferences: [controllerRef(owner)],
+      },
+      spec,
+    };
+    const annotations = template.metadata?.annotations;
+    if (annotations) pod.metadata.annotations = { ...annotations };
+    this.podSequence += 1;
+    const sim: PodSim = {
+      uid: '',
+      behaviour,
+      stage: behaviour === 'pending' ? 'settled' : 'creating',
+      restarts: 0,
+      sequence: this.podSequence,
+      startedAt: isoNow(),
+      podIp: this.allocateIp('10.244'),
+    };
+    pod.status = podStatusFor(pod, sim, HOST_IP);
+    this.createInternal(T_POD, pod);
+    sim.uid = pod.metadata.uid ?? '';
+    this.sims.set(keyOf(pod), sim);
+    const sts = owner.kind === 'StatefulSet';
+    this.recordEvent(
+      owner,
+      'Normal',
+      'SuccessfulCreate',
+      sts ? `create Pod ${name} in StatefulSet ${owner.metadata.name} successful` : `Created pod: ${name}`,
+      sts ? 'statefulset-controller' : 'daemonset-controller',
+    );
+    if (behaviour === 'pending') this.recordEvent(pod, 'Warning', 'FailedScheduling', FAILED_SCHEDULING_MESSAGE, 'default-scheduler');
+    else this.recordEvent(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${spec.nodeName}`, 'default-scheduler');
+  }
+
+  private deleteWorkloadPod(owner: StoredObject, pod: StoredObject): void {
+    this.remove(T_POD, pod);
+    this.progressWrites += 1;
+    const sts = owner.kind === 'StatefulSet';
+    this.recordEvent(
+      owner,
+      'Normal',
+      'SuccessfulDelete',
+      sts ? `delete Pod ${pod.metadata.name} in StatefulSet ${owner.metadata.name} successful` : `Deleted pod: ${pod.metadata.name}`,
+      sts ? 'statefulset-controller' : 'daemonset-controller',
+    );
+  }
+
+  /**
+   * StatefulSet controller, one step: delete condemned pods (ordinal ≥ replicas, highest first),
+   * else create the first missing ordinal, else replace the highest outdated pod at or above the
+   * partition. OrderedReady stops at the first pod that is not Ready — as the real controller
+   * does, so a crash-looping StatefulSet does not roll by itself; Parallel does not wait.
+   */
+  private syncStatefulSet(stored: StoredObject): void {
+    const sts = clone(stored);
+    const spec = isRecord(sts.spec) ? sts.spec : {};
+    if (!isRecord(spec.template)) return;
+    const name = sts.metadata.name ?? '';
+    const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
+    const update = this.workloadRevision(sts);
+    const strategy = isRecord(spec.updateStrategy) ? spec.updateStrategy : {};
+    const rolling = strategy.type === undefined || strategy.type === 'RollingUpdate';
+    const rawPartition = isRecord(strategy.rollingUpdate) ? strategy.rollingUpdate.partition : undefined;
+    const partition = typeof rawPartition === 'number' ? rawPartition : 0;
+    const monotonic = spec.podManagementPolicy !== 'Parallel';
+    const ordinal = (p: StoredObject): number => {
+      const rest = (p.metadata.name ?? '').slice(name.length + 1);
+      return (p.metadata.name ?? '').startsWith(`${name}-`) && /^\d+$/.test(rest) ? Number(rest) : -1;
+    };
+    const revisionOfPod = (p: StoredObject): string => p.metadata.labels?.[CONTROLLER_REVISION_LABEL] ?? '';
+
+    step: {
+      const pods = this.workloadPods(sts);
+      const byOrdinal = new Map(pods.map((p) => [ordinal(p), p]));
+      for (let i = 0; i < desired; i++) {
+        const pod = byOrdinal.get(i);
+        if (!pod) {
+          const podName = `${name}-${i}`;
+          this.createWorkloadPod(sts, update, { name: podName, labels: { [STS_POD_NAME_LABEL]: podName } });
+          if (monotonic) break step;
+        } else if (monotonic && !isPodReady(pod)) break step;
+      }
+      const condemned = pods.filter((p) => ordinal(p) < 0 || ordinal(p) >= desired).sort((a, b) => ordinal(b) - ordinal(a));
+      if (condemned.length > 0) {
+        for (const p of monotonic ? condemned.slice(0, 1) : condemned) this.deleteWorkloadPod(sts, p);
+        break step;
+      }
+      if (!rolling) break step;
+      for (let i = desired - 1; i >= partition; i--) {
+        const pod = byOrdinal.get(i);
+        if (!pod) break;
+        if (revisionOfPod(pod) !== update.name) {
+          this.deleteWorkloadPod(sts, pod);
+          break;
+        }
+        if (!isPodReady(pod)) break;
+      }
+    }
+
+    const now = this.workloadPods(sts);
+    const ready = now.filter(isPodReady).length;
+    const updated = now.filter((p) => revisionOfPod(p) === update.name).length;
+    const previous = isRecord(sts.status) ? sts.status : {};
+    let currentRevision = typeof previous.currentRevision === 'string' ? previous.currentRevision : update.name;
+    if (rolling && updated === now.length && ready === now.length) currentRevision = update.name;
+    const current = now.filter((p) => revisionOfPod(p) === currentRevision).length;
+    const next = this.fresh<KObject>(T_STATEFULSET, sts);
+    if (!next) return;
+    const status: Json = { observedGeneration: next.metadata.generation ?? 1, replicas: now.length };
+    if (ready) status.readyReplicas = ready;
+    if (current) status.currentReplicas = current;
+    if (updated) status.updatedReplicas = updated;
+    if (ready) status.availableReplicas = ready;
+    status.currentRevision = currentRevision;
+    status.updateRevision = update.name;
+    status.collisionCount = 0;
+    next.status = status;
+    this.commit(T_STATEFULSET, next);
+  }
+
+  /** Nodes a DaemonSet runs on: every stored Node, or the default node when none is stored. */
+  private daemonNodes(): string[] {
+    const nodes = this.objects(T_NODE).map((n) => n.metadata.name ?? '').filter((n) => n !== '');
+    return nodes.length > 0 ? nodes : [this.nodeName()];
+  }
+
+  /**
+   * DaemonSet controller, one step: one pod per node (extra or orphaned pods deleted), and a
+   * rolling update that deletes outdated pods — unready ones at once, ready ones within
+   * `maxUnavailable` (default 1) — to be recreated at the new revision on the next step.
+   */
+  private syncDaemonSet(stored: StoredObject): void {
+    const ds = clone(stored);
+    const spec = isRecord(ds.spec) ? ds.spec : {};
+    if (!isRecord(spec.template)) return;
+    const update = this.workloadRevision(ds);
+    const nodes = this.daemonNodes();
+    const revisionOfPod = (p: StoredObject): string => p.metadata.labels?.[CONTROLLER_REVISION_LABEL] ?? '';
+
+    const seen = new Set<string>();
+    for (const p of this.workloadPods(ds)) {
+      const node = podNode(p);
+      if (!node || !nodes.includes(node) || seen.has(node)) this.deleteWorkloadPod(ds, p);
+      else seen.add(node);
+    }
+    for (const node of nodes) if (!seen.has(node)) this.createWorkloadPod(ds, update, { node });
+
+    const strategy = isRecord(spec.updateStrategy) ? spec.updateStrategy : {};
+    if (strategy.type === undefined || strategy.type === 'RollingUpdate') {
+      const rolling = isRecord(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+      const maxUnavailable = Math.max(1, intOrPercent(rolling.maxUnavailable ?? 1, nodes.length, true));
+      const pods = this.workloadPods(ds);
+      let budget = maxUnavailable - (nodes.length - pods.filter(isPodReady).length);
+      const outdated = pods.filter((p) => revisionOfPod(p) !== update.name).sort((a, b) => Number(isPodReady(a)) - Number(isPodReady(b)));
+      for (const p of outdated) {
+        if (!isPodReady(p)) this.deleteWorkloadPod(ds, p);
+        else if (budget > 0) {
+          this.deleteWorkloadPod(ds, p);
+          budget -= 1;
+        }
+      }
+    }
+
+    const now = this.workloadPods(ds);
+    const ready = now.filter(isPodReady).length;
+    const updated = now.filter((p) => revisionOfPod(p) === update.name).length;
+    const next = this.fresh<KObject>(T_DAEMONSET, ds);
+    if (!next) return;
+    const status: Json = {
+      currentNumberScheduled: now.filter((p) => nodes.includes(podNode(p) ?? '')).length,
+      desiredNumberScheduled: nodes.length,
+      numberMisscheduled: 0,
+      numberReady: ready,
+      observedGeneration: next.metadata.generation ?? 1,
+    };
+    if (updated) status.updatedNumberScheduled = updated;
+    if (ready) status.numberAvailable = ready;
+    if (nodes.length - ready > 0) status.numberUnavailable = nodes.length - ready;
+    next.status = status;
+    this.commit(T_DAEMONSET, next);
+  }
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -2535,6 +2869,26 @@ function rollingParameters(dep: Deployment, desired: number): { maxSurge: number
   let maxUnavailable = intOrPercent(rolling.maxUnavailable ?? '25%', desired, false);
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
   return { maxSurge, maxUnavailable };
+}
+
+function workloadTemplate(obj: StoredObject): PodTemplateSpec {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  return (isRecord(spec.template) ? spec.template : {}) as PodTemplateSpec;
+}
+
+/** Canonical JSON of a StatefulSet's or DaemonSet's normalised pod template (its revision key). */
+function workloadTemplateKey(obj: StoredObject): string {
+  return canonical(normalizeTemplate(workloadTemplate(obj)));
+}
+
+/** The node a pod runs on, or is pinned to by DaemonSet node affinity while unscheduled. */
+function podNode(pod: StoredObject): string | undefined {
+  const spec = pod.spec as Pod['spec'];
+  if (spec?.nodeName) return spec.nodeName;
+  const terms = dig(spec, ['affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms']);
+  const fields = Array.isArray(terms) && isRecord(terms[0]) ? terms[0].matchFields : undefined;
+  const values = Array.isArray(fields) && isRecord(fields[0]) ? fields[0].values : undefined;
+  return Array.isArray(values) && typeof values[0] === 'string' ? values[0] : undefined;
 }
 
 function rolloutComplete(dep: Deployment): boolean {
