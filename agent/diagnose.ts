@@ -115,16 +115,23 @@ async function diagnoseRaw(evidence: Evidence, model?: ModelDiagnoser): Promise<
   const outcome = await model.diagnose(evidence, findings);
   switch (outcome.kind) {
     case 'model': {
+      // A strong finding outranks the model: it may not wave it away ("none") or pick an action
+      // no finding supports; escalating to a human is always allowed.
+      const strong = best !== undefined && best.confidence >= 0.7;
       const supported =
-        !best || ['escalate', 'none'].includes(outcome.action.kind) || findings.some((f) => f.actions.includes(outcome.action.kind));
+        !best ||
+        outcome.action.kind === 'escalate' ||
+        (outcome.action.kind === 'none' && !strong) ||
+        findings.some((f) => f.actions.includes(outcome.action.kind));
       if (!supported) {
-        return { ...base, fallbackReasons: [...outcome.fallbackReasons, `model chose ${outcome.action.kind}, which no finding supports`] };
+        return { ...base, fallbackReasons: [...outcome.fallbackReasons, `model chose ${outcome.action.kind}, which the findings do not support`] };
       }
+      const categoryBacked = !best || findings.some((f) => f.category === outcome.category);
       return {
         ...base,
         source: 'model',
         model: `${outcome.provider}/${outcome.model}`,
-        category: outcome.category,
+        category: categoryBacked ? outcome.category : base.category,
         cause: outcome.probableCause || outcome.summary,
         confidence: outcome.confidence,
         action: outcome.action.kind,

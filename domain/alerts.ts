@@ -177,8 +177,13 @@ export function worstSeverity(values: string[]): Severity {
  * @returns undefined when the labels name no Kubernetes object.
  */
 export function targetFromLabels(labels: Record<string, string>): TargetRef | undefined {
-  const namespace = labels.namespace || labels.kubernetes_namespace || labels.exported_namespace || '';
-  const container = labels.container || undefined;
+  // kube-prometheus attaches the exporter's own pod/container/namespace to metrics such as
+  // kube_node_status_condition; those name kube-state-metrics, not the subject of the alert.
+  const exporterPod = /kube-state-metrics|node-exporter|kube-rbac-proxy/.test(labels.pod ?? '');
+  const own = exporterPod ? { ...labels, pod: '', container: '', ...(labels.node ? { namespace: '' } : {}) } : labels;
+  const namespace = own.namespace || own.kubernetes_namespace || own.exported_namespace || '';
+  const container = own.pod && own.container && !/^kube-rbac-proxy/.test(own.container) ? own.container : undefined;
+  labels = own;
   const workload: Array<[string, TargetRef['kind']]> = [
     ['deployment', 'Deployment'],
     ['statefulset', 'StatefulSet'],

@@ -16,11 +16,13 @@ export function condenseLog(text: string, maxLines: number): string[] {
   if (!(maxLines > 0)) return [];
   const raw = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const collapsed: Array<{ line: string; count: number; index: number }> = [];
+  let lastKey: string | undefined;
   for (const line of raw) {
     const key = shapeOf(line);
     const last = collapsed[collapsed.length - 1];
-    if (last && shapeOf(last.line) === key) last.count++;
+    if (last && lastKey === key) last.count++;
     else collapsed.push({ line, count: 1, index: collapsed.length });
+    lastKey = key;
   }
   const render = (e: { line: string; count: number }) => (e.count > 1 ? `${e.line} (×${e.count})` : e.line);
   if (collapsed.length <= maxLines) return collapsed.map(render);

@@ -51,14 +51,7 @@ export interface Scenario {
  * Scenarios whose expected answer is right but which the rules get wrong today, with the reason.
  * Keeping them here (instead of bending `expected.yaml`) keeps the accuracy figures honest.
  */
-export const KNOWN_MISSES: Readonly<Record<string, string>> = {
-  '44-unschedulable-hpa-scale-out-no-capacity':
-    'domain/analyzers/scheduling.ts puts `scale` first for insufficient resources whenever some replicas run, ' +
-    'without looking at evidence.hpa: an HPA owns the replica count and undoes a manual scale (hpa.ts says so itself).',
-  '46-node-not-ready-kube-prometheus-stack-labels':
-    'domain/alerts.ts targetFromLabels prefers `namespace`+`pod` over `node`; kube-prometheus-stack attaches the ' +
-    "kube-state-metrics pod's own namespace/pod labels to node alerts, so the exporter pod becomes the target.",
-};
+export const KNOWN_MISSES: Readonly<Record<string, string>> = {};
 
 /**
  * Loads every scenario folder (sorted by name).

@@ -93,7 +93,9 @@ function unschedulableFinding(evidence: Evidence, pod: Pod): Finding | undefined
   const failure = parseSchedulingMessage(message);
   const insufficient = failure.obstacles.find((o) => o.kind === 'insufficient');
   const running = evidence.pods.filter((p) => p.status?.phase === 'Running' && isPodReady(p)).length;
-  const actions: ActionKind[] = !insufficient ? ['escalate'] : running > 0 ? ['scale', 'escalate'] : ['escalate', 'scale'];
+  // Scaling down to what fits is only a fix when no HPA owns the replica count (it would undo it).
+  const hpaOwnsReplicas = evidence.hpa !== undefined;
+  const actions: ActionKind[] = !insufficient ? ['escalate'] : running > 0 && !hpaOwnsReplicas ? ['scale', 'escalate'] : ['escalate', 'scale'];
   const where = failure.totalNodes !== undefined ? ` on any of ${failure.totalNodes} nodes` : '';
   return {
     analyzer: 'pod.unschedulable',
