@@ -35,6 +35,9 @@ import { diagnoseCommand } from './agent/diagnose-offline.ts';
 import { gatherEvidence } from './agent/evidence.ts';
 import { diagnose } from './agent/diagnose.ts';
 import { parseTargetRef } from './domain/targets.ts';
+import type { PlanPolicy } from './agent/plan.ts';
+import { DEFAULT_GUARDRAIL_POLICY } from './domain/guardrails.ts';
+import { DEFAULT_ACTION_POLICY } from './agent/actions/index.ts';
 
 /** Test seams for {@link startWatchkeeper}; production passes none. */
 export interface StartOverrides {
@@ -152,7 +155,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         verifyTimeoutMs: config.kubernetes.verifyTimeoutS * 1000,
         verifyPollMs: config.kubernetes.verifyPollMs,
         logTailLines: config.kubernetes.logTailLines,
-        policy: config.policy,
+        policy: planPolicyFromConfig(config),
         worker: overrides.workerPollMs ? { pollMs: overrides.workerPollMs } : undefined,
       },
     );
@@ -348,6 +351,35 @@ async function migrate(): Promise<number> {
   }
 }
 
+/** The planning policy (blast radius, guardrails, action bounds) from configuration. */
+export function planPolicyFromConfig(config: Readonly<Config>): PlanPolicy {
+  const s = config.safety;
+  return {
+    blastRadius: { protectedNamespaces: config.policy.protectedNamespaces, criticalNamespaces: config.policy.criticalNamespaces, deniedActions: s.actionDenylist },
+    guardrails: {
+      ...DEFAULT_GUARDRAIL_POLICY,
+      maxActionsPerHour: s.maxActionsPerHour,
+      maxActionsPerResourcePerHour: s.maxActionsPerResourcePerHour,
+      failureCooldownMinutes: s.failureCooldownMinutes,
+      namespaceAllowlist: s.namespaceAllowlist,
+      actionDenylist: s.actionDenylist,
+      allowScaleToZero: s.allowScaleToZero,
+      maxScaleReplicas: s.maxScaleReplicas,
+      autoExecute: s.autoExecute,
+      autoMinConfidence: s.autoMinConfidence,
+    },
+    actions: {
+      ...DEFAULT_ACTION_POLICY,
+      maxScaleReplicas: s.maxScaleReplicas,
+      allowScaleToZero: s.allowScaleToZero,
+      memoryFactor: s.memoryRaiseFactor,
+      maxMemoryBytes: s.memoryLimitCapMiB * 1024 * 1024,
+      verifyTimeoutMs: config.kubernetes.verifyTimeoutS * 1000,
+      pollMs: config.kubernetes.verifyPollMs,
+    },
+  };
+}
+
 /** The configured model router, or undefined (rules only). */
 function modelFor(config: Readonly<Config>, rulesOnly: boolean): ModelDiagnoser | undefined {
   if (rulesOnly || !(config.models.primary || config.models.secondary)) return undefined;
@@ -358,7 +390,7 @@ async function diagnoseCli(args: string[]): Promise<number> {
   const config = loadConfig();
   const rulesOnly = args.includes('--rules-only');
   if (args.includes('--from-files') || args.includes('--help') || args.length === 0) {
-    return diagnoseCommand(args, cliIo, { model: modelFor(config, rulesOnly), policy: config.policy, logTailLines: config.kubernetes.logTailLines });
+    return diagnoseCommand(args, cliIo, { model: modelFor(config, rulesOnly), policy: planPolicyFromConfig(config), logTailLines: config.kubernetes.logTailLines });
   }
   const ref = args.find((a) => !a.startsWith('--')) ?? '';
   const parsed = parseTargetRef(ref);

@@ -22,7 +22,7 @@ import { type DiagnosisRecord, type ModelDiagnoser, diagnose } from './diagnose.
 import { gatherEvidence } from './evidence.ts';
 import { MemoryCluster } from './memory-cluster.ts';
 import { DumpFileError, type ObjectDump, loadObjectDump } from './object-dump.ts';
-import { type PlanPolicy, type RemediationPlan, planRemediation } from './plan.ts';
+import { type PlanPolicy, type RemediationPlan, planRemediation, DEFAULT_PLAN_POLICY } from './plan.ts';
 import type { ClusterPort } from './ports.ts';
 
 /** Where the command writes; every call carries whole lines ending in `\n`. */
@@ -47,10 +47,7 @@ export interface DiagnoseDeps {
 export const DIAGNOSE_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** The configuration's default policy, used when the caller passes none. */
-export const DEFAULT_OFFLINE_POLICY: PlanPolicy = {
-  protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
-  criticalNamespaces: ['*-prod', 'prod', 'production'],
-};
+export const DEFAULT_OFFLINE_POLICY: PlanPolicy = DEFAULT_PLAN_POLICY;
 
 /** The `--help` text, also printed (to stderr) after a usage error. */
 export const DIAGNOSE_USAGE = `Usage: watchkeeper diagnose --from-files <alert.json> <objects.yaml|json> [more files…] [options]
@@ -106,6 +103,7 @@ export interface DiagnoseJson {
     tier: RemediationPlan['tier'];
     score: number;
     reasons: string[];
+    /** Approvers needed; null when the plan is blocked (never executable). */
     approvalsRequired: number | null;
     rollbackPlan: string;
     dryRun: RemediationPlan['dryRun'];
@@ -389,7 +387,8 @@ async function diagnoseFromFiles(args: Args, deps: DiagnoseDeps): Promise<Diagno
       tier: plan.tier,
       score: plan.blastRadius.score,
       reasons: plan.blastRadius.reasons,
-      approvalsRequired: Number.isFinite(plan.approvalsRequired) ? plan.approvalsRequired : null,
+      // A blocked plan can never be approved (the planner reports 0 approvals for it): null here.
+      approvalsRequired: plan.tier === 'blocked' || !Number.isFinite(plan.approvalsRequired) ? null : plan.approvalsRequired,
       rollbackPlan: plan.rollbackPlan,
       dryRun: plan.dryRun,
       notes: plan.notes,

@@ -21,8 +21,9 @@ import { antiPattern, draftRunbook, ewma, finetuneRecord, symptomsHash, type Fin
 import type { ActionKind } from '../domain/diagnosis.ts';
 import { diagnose, type DiagnosisRecord, type ModelDiagnoser } from './diagnose.ts';
 import { gatherEvidence } from './evidence.ts';
-import { applyAction, verifyRollout } from './execute.ts';
-import { planInverse, planRemediation, type PlanPolicy, type RemediationPlan } from './plan.ts';
+import { ACTION_CATALOG, ActionImpossible, type ActionContext, type Applied } from './actions/index.ts';
+import { blastRadiusInputFromEvidence } from '../domain/blast-radius.ts';
+import { guardrailVerdict, planInverse, planRemediation, type PlanPolicy, type RemediationPlan } from './plan.ts';
 import type { CardRef, Clock, ClusterPort, IncidentCardView, KnowledgeCardView, Notifier } from './ports.ts';
 import { JobWorker, type WorkerOptions } from './worker.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -407,17 +408,20 @@ export class Agent {
           output: { source: diagnosis.source, category: diagnosis.category, action: diagnosis.action, gaps: diagnosis.gaps },
           durationMs: Date.now() - t0,
         });
-        const plan = await planRemediation(diagnosis, evidence, this.deps.cluster, this.settings.policy, clock.now());
-        const now = clock.now();
         const hash = symptomsHashOf(diagnosis, evidence.target);
-        await store.createRemediation({
+        const plan = await planRemediation(diagnosis, evidence, this.deps.cluster, this.settings.policy, clock.now(), {
+          history: await store.guardrailHistory(evidence.target, clock.now()),
+          antiPatternSince: await store.antiPatternSince(hash, diagnosis.action, clock.now()),
+        });
+        const now = clock.now();
+        const created = await store.createRemediation({
           incidentId,
           token: randomBytes(9).toString('base64url'),
           action: plan.action,
           target: plan.target,
           params: plan.params,
           plan: plan as unknown as Record<string, unknown>,
-          state: plan.tier === 'blocked' ? 'blocked' : 'pending',
+          state: plan.tier === 'blocked' ? 'blocked' : plan.autoExecute ? 'proposed' : 'pending',
           approvalsRequired: plan.approvalsRequired,
           now,
           expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
@@ -425,8 +429,16 @@ export class Agent {
           confidence: diagnosis.confidence,
         });
         await this.audit('worker', 'remediation.propose', `incident:${incidentId}`, {
-          output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, dryRun: plan.dryRun },
+          output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, guardrails: plan.guardrails, dryRun: plan.dryRun },
         });
+        if (plan.autoExecute && plan.dryRun?.ok) {
+          // Tier auto with the guardrails passing: executed without a human, reported on the card.
+          await store.autoApprove(created.id, now);
+          await this.audit('auto', 'remediation.auto_approve', `remediation:${created.id}`, { output: { score: plan.blastRadius.score } });
+          this.worker.nudge();
+        } else if (plan.autoExecute) {
+          await store.transition(created.id, ['proposed'], 'pending', now);
+        }
       } else {
         diagnosis = {
           source: 'none',
@@ -447,22 +459,27 @@ export class Agent {
     await this.publishCard(incidentId);
   }
 
-  /** Posts the incident card once (for its newest remediation), or edits the existing cards. */
+  /**
+   * Shows the incident's newest remediation: edits its card when one exists, else posts a new one
+   * (a reopened incident gets a fresh card) — unless the alert group is silenced.
+   */
   private async publishCard(incidentId: number): Promise<void> {
-    const cards = await this.deps.store.cardMessages(incidentId);
-    if (cards.length > 0) return this.refreshCards(incidentId);
-    const incident = await this.deps.store.getIncident(incidentId);
+    const { store, clock } = this.deps;
+    const incident = await store.getIncident(incidentId);
     if (!incident) return;
-    const silencedUntil = await this.deps.store.silencedUntil(incident.groupKey, this.deps.clock.now());
-    if (silencedUntil) {
-      await this.audit('worker', 'card.suppressed', `incident:${incidentId}`, { output: { silencedUntil: silencedUntil.toISOString() } });
-      return;
+    const rem = await store.latestRemediation(incidentId);
+    const cards = await store.cardMessages(incidentId);
+    const shown = cards.some((c) => c.remediationId === (rem?.id ?? null));
+    if (!shown) {
+      const silencedUntil = await store.silencedUntil(incident.groupKey, clock.now());
+      if (silencedUntil) {
+        await this.audit('worker', 'card.suppressed', `incident:${incidentId}`, { output: { silencedUntil: silencedUntil.toISOString() } });
+      } else {
+        await this.postCard(incidentId, rem?.id);
+      }
     }
-    const rem = await this.deps.store.latestRemediation(incidentId);
-    await this.postCard(incidentId, rem?.id);
-    // The incident may have changed while the card was being posted.
-    const after = await this.deps.store.getIncident(incidentId);
-    if (after && after.status !== incident.status) await this.refreshCards(incidentId);
+    // Edits the others (and the new one, should the incident have changed meanwhile).
+    await this.refreshCards(incidentId);
   }
 
   /** Posts a new card for (incident, remediation) and remembers its message. */
@@ -509,29 +526,26 @@ export class Agent {
     }
     await this.refreshCards(rem.incidentId).catch((err) => this.log.warn({ err }, 'card edit failed'));
     const subject = `remediation:${rem.id}`;
-    const opts = {
-      verifyTimeoutMs: this.settings.verifyTimeoutMs,
-      pollMs: this.settings.verifyPollMs,
-      now: () => clock.now(),
-      step: (name: string, d: { input?: unknown; output?: unknown; durationMs: number; error?: string }) =>
-        this.audit('worker', name, subject, d),
-    };
+    const ctx = this.actionContext(subject);
     const steps: string[] = [];
     const t0 = Date.now();
     try {
-      if (rem.action !== 'restart' && rem.action !== 'rollback') throw new Error(`action ${rem.action} is not executable`);
-      const applied = await applyAction(this.deps.cluster, rem.action, rem.target, opts);
-      steps.push('dry-run accepted', `applied (was revision ${applied.fromRevision})`);
+      const denied = await this.recheckGuardrails(rem);
+      if (denied) throw new ActionImpossible(rem.action as ActionKind, formatTarget(rem.target), `guardrail: ${denied.join('; ')}`);
+      steps.push('guardrails re-checked on live state');
+      const entry = ACTION_CATALOG[rem.action as ActionKind];
+      const applied = await entry.apply(ctx, rem.target, rem.params);
+      steps.push('dry-run accepted', `applied: ${applied.detail}`);
       const verifying = await store.transition(rem.id, ['executing'], 'verifying', clock.now(), {
-        preState: applied.preState as unknown as Record<string, unknown>,
-        result: result(true, 'applied; waiting for the rollout to complete', clock.now(), steps, applied.restartedAt),
+        preState: applied as unknown as Record<string, unknown>,
+        result: result(true, 'applied; verifying', clock.now(), steps, applied.inverse),
       });
       if (verifying) await this.refreshCards(rem.incidentId).catch((err) => this.log.warn({ err }, 'card edit failed'));
-      await this.verifyAndFinish(rem, steps, t0);
+      await this.verifyAndFinish(rem, applied, steps, t0);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = err instanceof ActionImpossible ? err.reason : err instanceof Error ? err.message : String(err);
       await store.transition(rem.id, ['executing', 'verifying'], 'failed', clock.now(), {
-        result: result(false, `execution failed: ${message}`, clock.now(), steps),
+        result: result(false, `execution failed: ${message}`, clock.now(), steps, null),
       });
       await this.audit('worker', 'remediation.failed', subject, { error: message, durationMs: Date.now() - t0 });
       this.deps.metrics?.remediations.inc({ action: rem.action, outcome: 'failed' });
@@ -539,17 +553,50 @@ export class Agent {
     }
   }
 
-  private async verifyAndFinish(rem: RemediationRow, steps: string[], t0: number): Promise<void> {
+  private actionContext(subject: string): ActionContext {
+    return {
+      cluster: this.deps.cluster,
+      policy: this.settings.policy.actions,
+      now: () => this.deps.clock.now(),
+      step: (name, d) => this.audit('worker', name, subject, d),
+    };
+  }
+
+  /**
+   * Guardrails again, right before executing, against live state and current history.
+   * @returns the deny reasons, or undefined when the action may run.
+   */
+  private async recheckGuardrails(rem: RemediationRow): Promise<string[] | undefined> {
+    const { store, clock, cluster } = this.deps;
+    const action = rem.action as ActionKind;
+    if (action === 'escalate' || action === 'none') return undefined;
+    const now = clock.now();
+    const plan = rem.plan as unknown as RemediationPlan;
+    const evidence = await gatherEvidence(cluster, rem.target, { logTailLines: 1, maxLogs: 0, now });
+    const input = blastRadiusInputFromEvidence(evidence, action, rem.params);
+    const history = await store.guardrailHistory(rem.target, now);
+    // This remediation itself is already `executing`; it must not count against its own limit.
+    const past = {
+      history: { ...history, executedInLastHour: Math.max(0, history.executedInLastHour - 1), executedOnTargetInLastHour: Math.max(0, history.executedOnTargetInLastHour - 1) },
+      antiPatternSince: plan.autoExecute && rem.symptomsHash ? await store.antiPatternSince(rem.symptomsHash, action, now) : undefined,
+    };
+    const verdict = guardrailVerdict(input, plan.tier, rem.confidence ?? 1, plan.affectedPods ?? 0, now, past, this.settings.policy.guardrails);
+    await this.audit('worker', 'guardrails.recheck', `remediation:${rem.id}`, { output: verdict });
+    return verdict.kind === 'deny' ? verdict.reasons : undefined;
+  }
+
+  private async verifyAndFinish(rem: RemediationRow, applied: Applied | null, steps: string[], t0: number): Promise<void> {
     const { store, clock } = this.deps;
-    const outcome = await verifyRollout(this.deps.cluster, rem.target, {
-      verifyTimeoutMs: this.settings.verifyTimeoutMs,
-      pollMs: this.settings.verifyPollMs,
-      now: () => clock.now(),
-      step: async () => {},
-    });
+    const entry = ACTION_CATALOG[rem.action as ActionKind];
+    let outcome: { ok: boolean; message: string };
+    try {
+      outcome = await entry.verify(this.actionContext(`remediation:${rem.id}`), rem.target, applied?.params ?? rem.params, applied);
+    } catch (err) {
+      outcome = { ok: false, message: `verification failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
     const final = outcome.ok ? 'succeeded' : 'failed';
     await store.transition(rem.id, ['verifying'], final, clock.now(), {
-      result: result(outcome.ok, outcome.message, clock.now(), [...steps, outcome.ok ? 'verified' : 'verification failed']),
+      result: result(outcome.ok, outcome.message, clock.now(), [...steps, outcome.ok ? 'verified' : 'verification failed'], applied?.inverse ?? null),
     });
     await this.audit('worker', `remediation.${final}`, `remediation:${rem.id}`, {
       output: outcome,
@@ -689,7 +736,9 @@ export class Agent {
     if (rem.state === 'executing') {
       await this.deps.store.transition(rem.id, ['executing'], 'verifying', this.deps.clock.now());
     }
-    await this.verifyAndFinish({ ...rem, state: 'verifying' }, ['interrupted by a restart; reconciled from live state'], Date.now());
+    // The stored Applied (when the crash came after apply) lets verify compare with the pre-state.
+    const applied = rem.preState && 'params' in rem.preState ? (rem.preState as unknown as Applied) : null;
+    await this.verifyAndFinish({ ...rem, state: 'verifying' }, applied, ['interrupted by a restart; reconciled from live state, not re-applied'], Date.now());
   }
 
   private async reconcileInFlight(): Promise<void> {
@@ -756,8 +805,14 @@ export class Agent {
   }
 }
 
-function result(ok: boolean, message: string, at: Date, steps: string[], restartedAt?: string): Record<string, unknown> {
-  const r: ExecutionResult & { restartedAt?: string } = { ok, message, at: at.toISOString(), steps, restartedAt };
+function result(
+  ok: boolean,
+  message: string,
+  at: Date,
+  steps: string[],
+  inverse: ExecutionResult['inverse'],
+): Record<string, unknown> {
+  const r: ExecutionResult = { ok, message, at: at.toISOString(), steps, inverse };
   return r as unknown as Record<string, unknown>;
 }
 

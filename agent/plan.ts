@@ -1,26 +1,65 @@
 /**
- * Planning: a diagnosis becomes a {@link RemediationPlan} — a catalog action on a target, scored
- * by blast radius, with its inverse and a server-side dry-run result.
+ * Planning: a diagnosis becomes a {@link RemediationPlan} — a catalog action on a target with its
+ * parameters, scored by blast radius, checked by the guardrails, dry-run on the server. Routing
+ * follows: `auto` (guardrails allow, auto-execution on) runs at once; `human`/`dual` get a card;
+ * `blocked` gets a card without an execute button.
  */
 import type { ActionKind, Evidence, TargetRef } from '../domain/diagnosis.ts';
-import type { Deployment, ReplicaSet } from '../domain/k8s-objects.ts';
 import {
-  approvalsRequired,
-  describeAction,
-  EXECUTABLE_ACTIONS,
+  blastRadiusInputFromEvidence,
   scoreBlastRadius,
   type BlastRadius,
-  type Tier,
-} from '../domain/remediation.ts';
-import { planUndo, restartPatch, revisionOf, undoPatch } from '../domain/rollout.ts';
+  type BlastRadiusInput,
+  type BlastRadiusPolicy,
+  DEFAULT_BLAST_RADIUS_POLICY,
+} from '../domain/blast-radius.ts';
+import {
+  checkGuardrails,
+  DEFAULT_GUARDRAIL_POLICY,
+  type GuardrailHistory,
+  type GuardrailPolicy,
+  type GuardrailVerdict,
+} from '../domain/guardrails.ts';
+import { approvalsRequired, describeAction, type Tier } from '../domain/remediation.ts';
+import { ACTION_CATALOG, ActionImpossible, DEFAULT_ACTION_POLICY, type ActionContext, type ActionPolicy } from './actions/index.ts';
 import type { DiagnosisRecord } from './diagnose.ts';
-import type { ClusterPort, PatchBody } from './ports.ts';
-import { selectorString } from '../domain/selectors.ts';
+import { K8sCallFailed, type ClusterPort } from './ports.ts';
 
 /** Planning policy from config. */
 export interface PlanPolicy {
-  protectedNamespaces: readonly string[];
-  criticalNamespaces: readonly string[];
+  blastRadius: BlastRadiusPolicy;
+  guardrails: GuardrailPolicy;
+  actions: ActionPolicy;
+}
+
+/** Defaults: config.ts's defaults for every part. */
+export const DEFAULT_PLAN_POLICY: PlanPolicy = {
+  blastRadius: DEFAULT_BLAST_RADIUS_POLICY,
+  guardrails: DEFAULT_GUARDRAIL_POLICY,
+  actions: DEFAULT_ACTION_POLICY,
+};
+
+/** A policy with some parts overridden (tests, the offline CLI). */
+export function planPolicy(overrides: {
+  blastRadius?: Partial<BlastRadiusPolicy>;
+  guardrails?: Partial<GuardrailPolicy>;
+  actions?: Partial<ActionPolicy>;
+} = {}): PlanPolicy {
+  return {
+    blastRadius: { ...DEFAULT_BLAST_RADIUS_POLICY, ...overrides.blastRadius },
+    guardrails: { ...DEFAULT_GUARDRAIL_POLICY, ...overrides.guardrails },
+    actions: { ...DEFAULT_ACTION_POLICY, ...overrides.actions },
+  };
+}
+
+/** No actions in the last hour, no failures, no anti-patterns. */
+export const NO_HISTORY: PlanHistory = { history: { executedInLastHour: 0, executedOnTargetInLastHour: 0 } };
+
+/** What the guardrails need from history (read from the database by the caller). */
+export interface PlanHistory {
+  history: GuardrailHistory;
+  /** When an unexpired anti-pattern for these symptoms and this action was recorded. */
+  antiPatternSince?: Date;
 }
 
 /** A remediation plan, stored as JSON on the remediation. */
@@ -30,20 +69,26 @@ export interface RemediationPlan {
   params: Record<string, string | number>;
   description: string;
   blastRadius: BlastRadius;
+  /** Routing tier after guardrails (an `auto` plan the guardrails refuse becomes `human`). */
   tier: Tier;
   approvalsRequired: number;
+  /** True when it runs without a human (tier auto, guardrails allow, auto-execution enabled). */
+  autoExecute: boolean;
+  guardrails: GuardrailVerdict;
   /** How to undo it, in words. */
   rollbackPlan: string;
   /** Server-side dry-run at planning time. */
   dryRun: { ok: boolean; message: string } | null;
-  /** Why the diagnosed action was replaced (e.g. not executable on this kind). */
+  /** Why the diagnosed action was replaced or the tier changed. */
   notes: string[];
+  /** Pods the action touches. */
+  affectedPods: number;
 }
 
 /**
- * Plans the diagnosed action. Executable actions today: `restart` and `rollback` on a Deployment;
- * anything else is proposed as `escalate` with a note. Never throws for cluster errors: a failed
- * dry-run is recorded in the plan.
+ * Plans the diagnosed action: the diagnosis's action, else the next action the best finding
+ * supports that the catalog can prepare on this target, else `escalate`. Never throws for cluster
+ * errors: a failed dry-run is recorded in the plan.
  */
 export async function planRemediation(
   diagnosis: DiagnosisRecord,
@@ -51,112 +96,148 @@ export async function planRemediation(
   cluster: ClusterPort,
   policy: PlanPolicy,
   now: Date,
+  past: PlanHistory = NO_HISTORY,
 ): Promise<RemediationPlan> {
   const target = evidence.target;
   const notes: string[] = [];
-  let action: ActionKind = diagnosis.action;
-  let params: Record<string, string | number> = { ...diagnosis.params };
-  const dep = evidence.deployment;
-
-  const executable = (a: ActionKind) => EXECUTABLE_ACTIONS.includes(a) && target.kind === 'Deployment' && dep !== undefined;
-  if (action !== 'escalate' && action !== 'none' && !executable(action)) {
-    // Fall back to the next action the best finding supports that can run today.
-    const alternative = (diagnosis.findings[0]?.actions ?? []).find((a) => a !== action && executable(a));
-    notes.push(`${action} on ${target.kind} is not executable yet; ${alternative ? `proposing ${alternative} instead` : 'escalating to a human'}`);
-    action = alternative ?? 'escalate';
-  }
-  if (action === 'rollback' && dep) {
-    const undo = planUndo(dep, evidence.replicaSets);
-    if (undo.kind === 'impossible') {
-      notes.push(`rollback impossible: ${undo.reason}`);
-      action = 'escalate';
-    } else {
-      params = { ...params, fromRevision: undo.fromRevision, toRevision: undo.toRevision };
+  const candidates = [...new Set<ActionKind>([diagnosis.action, ...(diagnosis.findings[0]?.actions ?? [])])];
+  let chosen: { action: ActionKind; params: Record<string, string | number>; description: string; affectedPods: number } | undefined;
+  for (const action of candidates) {
+    if (action === 'escalate' || action === 'none') {
+      chosen = { action, params: {}, description: describeAction(action, target), affectedPods: 0 };
+      break;
     }
+    const entry = ACTION_CATALOG[action];
+    if (!entry.supports(target)) {
+      notes.push(`${action} does not apply to a ${target.kind}`);
+      continue;
+    }
+    const prepared = entry.prepare(evidence, { ...diagnosis.params }, policy.actions);
+    if (prepared.kind === 'impossible') {
+      notes.push(`${action} impossible: ${prepared.reason}`);
+      continue;
+    }
+    chosen = { action, params: prepared.params, description: prepared.description, affectedPods: prepared.affectedPods };
+    break;
   }
-
-  const desired = dep?.spec?.replicas ?? 1;
-  const blastRadius = scoreBlastRadius({
-    action,
-    target,
-    desiredReplicas: desired,
-    availableReplicas: dep?.status?.availableReplicas ?? 0,
-    affectedPods: Math.max(desired, evidence.pods.length),
-    protectedNamespaces: policy.protectedNamespaces,
-    criticalNamespaces: policy.criticalNamespaces,
-  });
-  // Until guardrails exist, nothing runs without a human: `auto` is treated as `human`.
-  // Escalations go to a human too (nothing to approve, but someone must look).
-  const tier: Tier = blastRadius.tier === 'auto' ? 'human' : blastRadius.tier;
+  if (!chosen) {
+    notes.push('no catalog action fits; escalating to a human');
+    chosen = { action: 'escalate', params: {}, description: describeAction('escalate', target), affectedPods: 0 };
+  }
+  const { action, params } = chosen;
+  const input = blastRadiusInputFromEvidence(evidence, action, params);
+  const blastRadius = scoreBlastRadius(input, policy.blastRadius);
+  const guardrails = guardrailVerdict(input, blastRadius.tier, diagnosis.confidence, chosen.affectedPods, now, past, policy.guardrails);
+  const { tier, autoExecute } = route(action, blastRadius.tier, guardrails, notes);
 
   let dryRun: RemediationPlan['dryRun'] = null;
-  if ((action === 'restart' || action === 'rollback') && dep && tier !== 'blocked') {
-    dryRun = await dryRunAction(cluster, action, dep, evidence.replicaSets, now);
+  if (action !== 'escalate' && action !== 'none' && tier !== 'blocked') {
+    dryRun = await dryRunAction(cluster, action, target, params, policy.actions);
   }
   return {
     action,
     target,
     params,
-    description: describeAction(action, target, params),
+    description: chosen.description,
     blastRadius,
     tier,
     // Blocked plans can never be approved: 0 here, and the state `blocked` keeps them from running.
-    approvalsRequired: action === 'escalate' || action === 'none' || tier === 'blocked' ? 0 : approvalsRequired(tier),
-    rollbackPlan: rollbackPlanFor(action, dep),
+    approvalsRequired: action === 'escalate' || action === 'none' || tier === 'blocked' || tier === 'auto' ? 0 : approvalsRequired(tier),
+    autoExecute,
+    guardrails,
+    rollbackPlan: rollbackPlanFor(action),
     dryRun,
     notes,
+    affectedPods: chosen.affectedPods,
   };
 }
 
 /**
- * Builds the patch for an executable action against the live Deployment, carrying its
- * resourceVersion as a precondition.
- * @throws Error when a rollback has no previous revision.
+ * The guardrails for an action, from blast-radius facts (healthy replicas before and after) and
+ * history. Called when planning and again right before executing.
  */
-export function actionPatch(action: 'restart' | 'rollback', live: Deployment, replicaSets: ReplicaSet[], now: Date): PatchBody {
-  const rv = live.metadata?.resourceVersion;
-  if (action === 'restart') return { type: 'strategic', body: restartPatch(now, rv) };
-  const undo = planUndo(live, replicaSets);
-  if (undo.kind === 'impossible') throw new Error(`rollback impossible: ${undo.reason}`);
-  return { type: 'json', body: undoPatch(undo.template, rv) };
+export function guardrailVerdict(
+  input: BlastRadiusInput,
+  tier: Tier,
+  confidence: number,
+  affectedPods: number,
+  now: Date,
+  past: PlanHistory,
+  policy: GuardrailPolicy,
+): GuardrailVerdict {
+  const before = input.availableReplicas;
+  return checkGuardrails(
+    {
+      action: input.action,
+      target: { kind: input.target.kind as TargetRef['kind'], namespace: input.target.namespace, name: input.target.name },
+      params: input.params,
+      tier,
+      confidence,
+      affectedPods,
+      healthyReplicasBefore: before,
+      healthyReplicasAfter: Math.max(0, before - (input.disruptedHealthyPods ?? 0)),
+      now,
+      history: past.history,
+      antiPatternSince: past.antiPatternSince,
+    },
+    policy,
+  );
 }
 
-async function dryRunAction(
+/** Routing: a deny blocks; `auto` runs only when the guardrails allow, else a human decides. */
+function route(action: ActionKind, scored: Tier, verdict: GuardrailVerdict, notes: string[]): { tier: Tier; autoExecute: boolean } {
+  if (action === 'escalate' || action === 'none') return { tier: scored === 'blocked' ? 'blocked' : 'human', autoExecute: false };
+  switch (verdict.kind) {
+    case 'deny':
+      notes.push(...verdict.reasons.map((r) => `guardrail: ${r}`));
+      return { tier: 'blocked', autoExecute: false };
+    case 'needs_approval':
+      if (scored === 'auto') notes.push(...verdict.reasons.map((r) => `auto-execution refused: ${r}`));
+      return { tier: scored === 'auto' ? 'human' : scored, autoExecute: false };
+    case 'allow':
+      return { tier: scored, autoExecute: scored === 'auto' };
+  }
+}
+
+/** Server-side dry-run of an action through the catalog; refusals become `{ ok: false }`. */
+export async function dryRunAction(
   cluster: ClusterPort,
-  action: 'restart' | 'rollback',
-  dep: Deployment,
-  replicaSets: ReplicaSet[],
-  now: Date,
+  action: ActionKind,
+  target: TargetRef,
+  params: Record<string, string | number>,
+  policy: ActionPolicy,
 ): Promise<{ ok: boolean; message: string }> {
-  const ns = dep.metadata?.namespace ?? '';
-  const name = dep.metadata?.name ?? '';
+  const ctx: ActionContext = { cluster, policy, now: () => new Date(), step: async () => {} };
   try {
-    await cluster.patch('Deployment', ns, name, actionPatch(action, dep, replicaSets, now), { dryRun: true });
+    await ACTION_CATALOG[action].dryRun(ctx, target, params);
     return { ok: true, message: 'server-side dry-run accepted' };
   } catch (err) {
+    if (err instanceof ActionImpossible) return { ok: false, message: err.reason };
+    if (err instanceof K8sCallFailed) return { ok: false, message: err.message };
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
 }
 
-function rollbackPlanFor(action: ActionKind, dep: Deployment | undefined): string {
-  const rev = dep ? revisionOf(dep) : 0;
+function rollbackPlanFor(action: ActionKind): string {
   switch (action) {
     case 'restart':
     case 'rollback':
-      return rev ? `rollout undo back to revision ${rev}` : 'rollout undo to the previous revision';
+      return 'rollout undo to the revision before the action (Undo on the result card)';
+    case 'scale':
+      return 'scale back to the previous replica count (Undo)';
+    case 'raise_memory':
+      return 'restore the previous memory limit and request (Undo)';
+    case 'delete_pod':
+      return 'not reversible; the pod’s controller recreates it';
     case 'escalate':
     case 'none':
       return 'nothing to undo';
-    case 'scale':
-    case 'delete_pod':
-    case 'raise_memory':
-      return 'restore the pre-state snapshot';
   }
 }
 
 /**
- * Plans the inverse of a finished remediation (Undo), against live state: same scoring and
- * dry-run as any proposal.
+ * Plans the inverse of a finished remediation (Undo) as a new proposal: scored on live state, and
+ * always decided by a human.
  * @param rem the remediation being undone.
  * @param inverse what its execution recorded as the way back.
  */
@@ -165,35 +246,26 @@ export async function planInverse(
   rem: { id: number; target: TargetRef },
   inverse: { action: string; params: Record<string, string | number> },
   policy: PlanPolicy,
-  now: Date = new Date(),
 ): Promise<RemediationPlan> {
   const target = rem.target;
   const action = inverse.action as ActionKind;
-  let dep: Deployment | undefined;
-  let replicaSets: ReplicaSet[] = [];
-  if (target.kind === 'Deployment') {
-    dep = (await cluster.get('Deployment', target.namespace, target.name).catch(() => undefined)) as Deployment | undefined;
-    if (dep && action === 'rollback') {
-      replicaSets = (await cluster
-        .list('ReplicaSet', target.namespace, { labelSelector: selectorString(dep.spec?.selector) })
-        .catch(() => [])) as ReplicaSet[];
-    }
-  }
-  const desired = dep?.spec?.replicas ?? 1;
-  const blastRadius = scoreBlastRadius({
-    action,
+  const live = await cluster.get(target.kind === 'Node' ? 'Node' : (target.kind as 'Deployment'), target.namespace, target.name).catch(() => undefined);
+  const evidence: Evidence = {
     target,
-    desiredReplicas: desired,
-    availableReplicas: dep?.status?.availableReplicas ?? 0,
-    affectedPods: desired,
-    protectedNamespaces: policy.protectedNamespaces,
-    criticalNamespaces: policy.criticalNamespaces,
-  });
+    collectedAt: new Date().toISOString(),
+    replicaSets: [],
+    pods: [],
+    events: [],
+    logs: [],
+    nodes: [],
+    gaps: [],
+    ...(target.kind === 'Deployment' && live ? { deployment: live } : {}),
+    ...(target.kind === 'StatefulSet' && live ? { statefulSet: live } : {}),
+    ...(target.kind === 'DaemonSet' && live ? { daemonSet: live } : {}),
+  };
+  const blastRadius = scoreBlastRadius(blastRadiusInputFromEvidence(evidence, action, inverse.params), policy.blastRadius);
   const tier: Tier = blastRadius.tier === 'auto' ? 'human' : blastRadius.tier;
-  const dryRun =
-    (action === 'restart' || action === 'rollback') && dep && tier !== 'blocked'
-      ? await dryRunAction(cluster, action, dep, replicaSets, now)
-      : null;
+  const dryRun = tier !== 'blocked' && action !== 'escalate' && action !== 'none' ? await dryRunAction(cluster, action, target, inverse.params, policy.actions) : null;
   return {
     action,
     target,
@@ -202,8 +274,11 @@ export async function planInverse(
     blastRadius,
     tier,
     approvalsRequired: tier === 'blocked' ? 0 : approvalsRequired(tier),
+    autoExecute: false,
+    guardrails: { kind: 'allow' },
     rollbackPlan: 'the action being undone',
     dryRun,
     notes: [`undo of remediation #${rem.id}`],
+    affectedPods: 0,
   };
 }

@@ -59,23 +59,26 @@ export async function runBenches(words: readonly string[] = [], options: RunOpti
   }
   let crashed = false;
   let current = '';
+  let strayInCurrent = false;
   // An error escaping a bench's own promise chain (an EventEmitter 'error', a stray rejection) fails
   // that bench, not the whole run.
   const stray = (err: unknown) => {
     crashed = true;
+    strayInCurrent = true;
     reporter.note(`${current || 'bench run'} failed: uncaught ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   };
   process.on('uncaughtException', stray);
   process.on('unhandledRejection', stray);
   for (const file of files) {
     current = file;
+    strayInCurrent = false;
     reporter.note(`${file}`);
     const started = performance.now();
     try {
       const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default?: unknown };
       if (typeof mod.default !== 'function') throw new Error(`${file} has no default-exported Bench function`);
       await (mod.default as Bench)(reporter);
-      reporter.note(`${file} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      if (!strayInCurrent) reporter.note(`${file} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (err) {
       crashed = true;
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

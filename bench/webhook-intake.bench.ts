@@ -1,3 +1,4 @@
+import { DEFAULT_PLAN_POLICY } from '../agent/plan.ts';
 /**
  * Webhook intake (issue 2, "Benchmark"): 20,000 alerts in grouped Alertmanager v4 payloads of 1–50
  * alerts, posted over loopback to the real intake path — `createServer` (bearer auth, 1 MiB body
@@ -260,7 +261,7 @@ function watchkeeperApp(db: TestDatabase, calls: { n: number }): { app: express.
       verifyTimeoutMs: 300_000,
       verifyPollMs: 2_000,
       logTailLines: 50,
-      policy: { protectedNamespaces: ['kube-system'], criticalNamespaces: [] },
+      policy: DEFAULT_PLAN_POLICY,
     },
   );
   // Deliberately no agent.start(): the job worker (diagnosis) stays off during the measurement.

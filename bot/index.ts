@@ -4,6 +4,7 @@
  */
 import { Bot } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/index.ts';
@@ -41,6 +42,9 @@ export function createBotApi(opts: BotOptions): Bot<BotContext> {
 export function installHandlers(bot: Bot<BotContext>, deps: { agent: Agent; chatIds: readonly number[]; log: Logger }): void {
   const log = deps.log.child({ component: 'bot' });
   bot.use(chatAllowlist(deps.chatIds, log));
+  // Updates of one chat run one at a time (the runner runs updates concurrently); conversation
+  // state is per chat and would race otherwise.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(conversationsComposer(deps.agent));
   bot.use(commandsComposer(deps.agent));
   bot.use(approvalsComposer(deps.agent, log));

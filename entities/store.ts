@@ -537,6 +537,20 @@ export class Store {
     return rows.map((r) => ({ ...r, decidedAt: new Date(r.decidedAt) }));
   }
 
+  /** Auto-execution: `proposed` → `approved` with an `execute` job, in one transaction. */
+  async autoApprove(id: number, now: Date): Promise<boolean> {
+    return this.em().transactional(async (em) => {
+      const r = await em.execute<{ affectedRows: number }>(
+        `update remediation set state = 'approved', updated_at = ? where id = ? and state = 'proposed'`,
+        [now, id],
+        'run',
+      );
+      if (r.affectedRows === 0) return false;
+      await this.enqueueTx(em, 'execute', { remediationId: id }, now);
+      return true;
+    });
+  }
+
   /** Cancels undecided remediations of an incident (e.g. its alert resolved). @returns ids cancelled. */
   async cancelPending(incidentId: number, now: Date): Promise<number[]> {
     const rows = await this.em().execute<Array<{ id: number }>>(

@@ -12,6 +12,7 @@ import { type DiagnoseJson, diagnoseCommand } from '../../agent/diagnose-offline
 import type { ModelDiagnoser, ModelOutcome } from '../../agent/diagnose.ts';
 import { MemoryCluster, fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector } from '../../agent/memory-cluster.ts';
 import { DumpFileError, parseDumpFile, parseLogFileName } from '../../agent/object-dump.ts';
+import { planPolicy } from '../../agent/plan.ts';
 import { K8sCallFailed } from '../../agent/ports.ts';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/analyzers');
@@ -76,9 +77,20 @@ describe('diagnose --from-files on real fixtures', () => {
     expect(d.findings[0]).toMatchObject({ analyzer: 'pod.oom_killed', category: 'oom_killed' });
     // The dump was taken after its newest timestamp and the alert's startsAt.
     expect(d.collectedAt).toBe('2026-01-08T08:07:40.000Z');
-    // Planning ran on the memory cluster: raise_memory is not executable on a Pod, so the plan escalates and says why.
-    expect(d.plan).toMatchObject({ action: 'escalate' });
-    expect(d.plan!.notes.join(' ')).toMatch(/raise_memory on Pod is not executable/);
+    // Planning ran on the memory cluster through the action catalog: the pod's owner is a RayCluster
+    // (not widened to a workload), and neither raise_memory nor restart acts on a Pod, so the plan
+    // escalates and says why, with nothing to approve and no dry-run.
+    expect(d.plan).toEqual({
+      action: 'escalate',
+      description: 'escalate to a human (no automatic action)',
+      tier: 'human',
+      score: 0,
+      reasons: ['escalate: base risk 0'],
+      approvalsRequired: 0,
+      rollbackPlan: 'nothing to undo',
+      dryRun: null,
+      notes: ['raise_memory does not apply to a Pod', 'restart does not apply to a Pod', 'no catalog action fits; escalating to a human'],
+    });
   });
 
   it('prints a readable diagnosis without --json', async () => {
@@ -112,10 +124,29 @@ describe('diagnose --from-files on real fixtures', () => {
     expect(d.alert.target).toBe('shop/Pod/checkout-7f9b8c5d4-p7m2x');
     expect(d.collectedAtSource).toBe('"# collectedAt:" comment');
     expect(d.gaps).toEqual([]);
-    // The plan keeps the rollback; its dry-run cannot run offline, and says so.
-    expect(d.plan).toMatchObject({ action: 'rollback', tier: 'human' });
+    // The plan keeps the rollback to the diagnosed revision; its dry-run cannot run offline, and says so.
+    // rollback 20 + 4 pods affected (3 desired, 3 old + 1 new pod running during the stuck rollout) 5
+    expect(d.plan).toMatchObject({ action: 'rollback', tier: 'human', approvalsRequired: 1, score: 25, reasons: ['rollback: base risk 20', '4 pods affected (+5)'], notes: [] });
+    expect(d.plan!.description).toMatch(/^rollout undo deployment\/checkout from revision 2 to revision 1/);
     expect(d.plan!.dryRun).toMatchObject({ ok: false });
     expect(d.plan!.dryRun!.message).toMatch(/offline/);
+  });
+
+  it('reports a plan in a protected namespace as blocked: no approvers (null), no dry-run', async () => {
+    const alert = await file('checkout-alert-blocked.json', webhook(singleAlert({ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'checkout-7f9b8c5d4-p7m2x', container: 'checkout' }, '2026-03-02T10:20:00Z')));
+    const policy = planPolicy({ blastRadius: { protectedNamespaces: ['shop'] } });
+    const protectedReason = 'namespace shop is protected (shop): no action may run there';
+    const guardrail = 'guardrail: blocked: the blast radius hit a hard rule; this action never executes';
+    const json = await run(['--from-files', alert, BAD_ROLLOUT, BAD_ROLLOUT_LOGS, '--json', '--rules-only'], { policy });
+    expect(json.code).toBe(0);
+    const d = JSON.parse(json.stdout) as DiagnoseJson;
+    expect(d).toMatchObject({ category: 'bad_rollout', action: 'rollback', target: 'shop/Deployment/checkout' });
+    expect(d.plan).toMatchObject({ action: 'rollback', tier: 'blocked', score: 100, reasons: [protectedReason], approvalsRequired: null, dryRun: null, notes: [guardrail] });
+    const text = await run(['--from-files', alert, BAD_ROLLOUT, BAD_ROLLOUT_LOGS, '--rules-only'], { policy });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/plan\s+rollout undo deployment\/checkout .* — tier blocked, blast radius 100, blocked\n/);
+    expect(text.stdout).toContain(`    - ${guardrail}\n`);
+    expect(text.stdout).not.toMatch(/dry-run:/);
   });
 
   it('reads PodLog items and records a missing log as a gap', async () => {

@@ -188,7 +188,7 @@ describe('incident loop end to end', () => {
     const card = await cardWith(/checkout/);
     const proposal = await alertChat().waitForMessage((m) => m.message_id === card.message_id && /Approve/.test(m.buttons.map((b) => b.text).join()), 8000);
     expect(proposal.text).toContain('bad_rollout');
-    expect(proposal.text).toContain('rollout undo deployment/checkout to revision 1');
+    expect(proposal.text).toContain('rollout undo deployment/checkout from revision 2 to revision 1 (container app image registry.example.com/checkout:1.9.0 → registry.example.com/checkout:1.8.0)');
 
     await (await emu.user(BOB, CHAT, 'bob').pressButtonByText('✅ Approve', { messageId: card.message_id })).answer();
     const done = await alertChat().waitForMessage(finished(card.message_id), 10_000);

@@ -1,3 +1,4 @@
+import { DEFAULT_PLAN_POLICY } from '../../agent/plan.ts';
 /**
  * The HTTP server over a real Agent and a real PostgreSQL database (the job worker is not
  * started: only intake is exercised). Alertmanager's contract: 2xx stored, 4xx permanent
@@ -48,7 +49,7 @@ async function serve(db: TestDatabase, auth: { bearerToken?: string; basicAuth?:
       verifyTimeoutMs: 1000,
       verifyPollMs: 10,
       logTailLines: 50,
-      policy: { protectedNamespaces: ['kube-system'], criticalNamespaces: [] },
+      policy: DEFAULT_PLAN_POLICY,
     },
   );
   const app = createServer({ agent, log, registry, metrics, auth, bodyLimitBytes: LIMIT });
