@@ -63,6 +63,11 @@ export async function gatherEvidence(cluster: ClusterPort, target: TargetRef, op
       if (!ev.gaps.length) ev.gaps.push(`pod ${ns}/${target.name} not found`);
       return ev;
     }
+    // A pod of a StatefulSet or DaemonSet is diagnosed (and scored) as part of its workload.
+    const setOwner = pod.metadata?.ownerReferences?.find((o) => o.kind === 'StatefulSet' || o.kind === 'DaemonSet');
+    if (setOwner) {
+      return gatherEvidence(cluster, { kind: setOwner.kind as 'StatefulSet' | 'DaemonSet', namespace: ns, name: setOwner.name, container: target.container }, opts);
+    }
     const rsOwner = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet');
     if (rsOwner) {
       const rs = (await attempt('replicaset', () => cluster.get('ReplicaSet', ns, rsOwner.name))) as ReplicaSet | undefined;

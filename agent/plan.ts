@@ -112,7 +112,7 @@ export async function planRemediation(
       notes.push(`${action} does not apply to a ${target.kind}`);
       continue;
     }
-    const prepared = entry.prepare(evidence, { ...diagnosis.params }, policy.actions);
+    const prepared = entry.prepare(evidence, catalogParams(diagnosis.params), policy.actions);
     if (prepared.kind === 'impossible') {
       notes.push(`${action} impossible: ${prepared.reason}`);
       continue;
@@ -132,7 +132,7 @@ export async function planRemediation(
 
   let dryRun: RemediationPlan['dryRun'] = null;
   if (action !== 'escalate' && action !== 'none' && tier !== 'blocked') {
-    dryRun = await dryRunAction(cluster, action, target, params, policy.actions);
+    dryRun = await dryRunAction(cluster, action, target, params, policy.actions, now);
   }
   return {
     action,
@@ -206,8 +206,9 @@ export async function dryRunAction(
   target: TargetRef,
   params: Record<string, string | number>,
   policy: ActionPolicy,
+  now: Date = new Date(),
 ): Promise<{ ok: boolean; message: string }> {
-  const ctx: ActionContext = { cluster, policy, now: () => new Date(), step: async () => {} };
+  const ctx: ActionContext = { cluster, policy, now: () => now, step: async () => {} };
   try {
     await ACTION_CATALOG[action].dryRun(ctx, target, params);
     return { ok: true, message: 'server-side dry-run accepted' };
@@ -216,6 +217,19 @@ export async function dryRunAction(
     if (err instanceof K8sCallFailed) return { ok: false, message: err.message };
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * Diagnosis params in the catalog's names: the model's answer schema says `revision` and `memory`
+ * (domain/prompt.ts), the catalog reads `toRevision` and `limit`.
+ */
+export function catalogParams(params: Readonly<Record<string, string | number>>): Record<string, string | number> {
+  const out: Record<string, string | number> = { ...params };
+  if (out.revision !== undefined && out.toRevision === undefined) out.toRevision = out.revision;
+  if (out.memory !== undefined && out.limit === undefined) out.limit = out.memory;
+  delete out.revision;
+  delete out.memory;
+  return out;
 }
 
 function rollbackPlanFor(action: ActionKind): string {

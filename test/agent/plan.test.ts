@@ -317,8 +317,21 @@ describe('planRemediation', () => {
       expect(writes()).toEqual([]);
     });
 
-    it('deletes a Pod target whose controller recreates it (a StatefulSet pod)', async () => {
+    it('deletes a Pod target whose controller recreates it (a StatefulSet pod, scored as its StatefulSet)', async () => {
       fake.seed([
+        {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'db', namespace: 'shop', uid: 'uid-sts-db', generation: 1 },
+          spec: {
+            replicas: 1,
+            serviceName: 'db',
+            selector: { matchLabels: { app: 'db' } },
+            template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'app', image: 'x' }] } },
+            volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+          },
+          status: { observedGeneration: 1, replicas: 1, readyReplicas: 0, currentRevision: 'db-1', updateRevision: 'db-1' },
+        },
         {
           apiVersion: 'v1',
           kind: 'Pod',
@@ -337,22 +350,18 @@ describe('planRemediation', () => {
         },
       ]);
       const ev = await gather({ kind: 'Pod', namespace: 'shop', name: 'db-0' });
+      expect(ev.target).toMatchObject({ kind: 'StatefulSet', name: 'db' });
       const plan = await planRemediation(diagnosis('restart', ['restart', 'delete_pod']), ev, cluster, POLICY, NOW);
       expect(plan).toMatchObject({
         action: 'delete_pod',
         params: { pod: 'db-0' },
         description: 'delete pod db-0 (its StatefulSet db recreates it)',
         dryRun: { ok: true, message: 'server-side dry-run accepted' },
-        notes: ['restart does not apply to a Pod'],
       });
-      // delete_pod 5 + the pod's PersistentVolumeClaim 15. KNOWN GAP (reported): the StatefulSet
-      // weight (+15) is missing, because blastRadiusInputFromEvidence takes the workload kind of a
-      // Pod target from the target ('Pod'), not from the pod's controller ownerReference.
-      expect(plan.blastRadius).toMatchObject({
-        score: 20,
-        tier: 'human',
-        reasons: ['delete_pod: base risk 5', 'pods mount 1 PersistentVolumeClaim (+15)'],
-      });
+      expect(plan.notes[0]).toMatch(/^restart impossible: /);
+      // delete_pod 5 + StatefulSet 15 + its PersistentVolumeClaims 15.
+      expect(plan.blastRadius.score).toBe(35);
+      expect(plan.blastRadius.reasons).toEqual(expect.arrayContaining(['delete_pod: base risk 5', expect.stringMatching(/StatefulSet/)]));
       expect(plan).toMatchObject({ tier: 'human', approvalsRequired: 1, guardrails: { kind: 'allow' } });
       expect(writes()).toEqual([expect.objectContaining({ method: 'DELETE', path: '/api/v1/namespaces/shop/pods/db-0', query: { dryRun: 'All' }, status: 200 })]);
       expect(fake.get('Pod', 'shop', 'db-0')).toBeDefined();
