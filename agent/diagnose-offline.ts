@@ -343,7 +343,7 @@ export async function gatherOfflineEvidence(input: OfflineInput, deps: DiagnoseD
   }
 
   const cluster = new MemoryCluster(dump.objects, { logs: dump.logs, defaultNamespace: target.namespace || 'default' });
-  if (!(await cluster.get(target.kind, target.namespace, target.name))) {
+  if (target.kind === 'Manifest' || !(await cluster.get(target.kind, target.namespace, target.name))) {
     const counts = Object.entries(cluster.counts()).map(([k, n]) => `${n} ${k}`).join(', ');
     throw new OfflineUsageError(
       `the dump has no ${formatTarget(target)}${input.target ? '' : ` (named by the alert's labels)`}; it holds ${counts}. Add that object to the files or pass --target`,

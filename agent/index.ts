@@ -23,7 +23,7 @@ import { diagnose, type DiagnosisRecord, type ModelDiagnoser } from './diagnose.
 import { gatherEvidence } from './evidence.ts';
 import { ACTION_CATALOG, ActionImpossible, type ActionContext, type Applied } from './actions/index.ts';
 import { blastRadiusInputFromEvidence } from '../domain/blast-radius.ts';
-import { guardrailVerdict, planInverse, planRemediation, type PlanPolicy, type RemediationPlan } from './plan.ts';
+import { guardrailVerdict, planInverse, planProposal, planRemediation, type PlanPolicy, type RemediationPlan } from './plan.ts';
 import type { CardRef, Clock, ClusterPort, IncidentCardView, KnowledgeCardView, Notifier } from './ports.ts';
 import { JobWorker, type WorkerOptions } from './worker.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -322,6 +322,72 @@ export class Agent {
       await this.refreshCards(rem.incidentId).catch((err) => this.log.warn({ err }, 'card edit failed'));
     }
     return ok;
+  }
+
+  /**
+   * Proposes a catalog action that no alert raised — a drift rollback, a generated alerting rule —
+   * as an incident card through the normal approval flow: scored by blast radius, dry-run first,
+   * decided by approvers, executed, verified, audited.
+   * @param input.key stable key of what is proposed (one open proposal per key), e.g. `drift:12`.
+   * @returns ids of the (synthetic) incident and the remediation.
+   */
+  async proposeAction(input: {
+    key: string;
+    title: string;
+    summary: string;
+    target: TargetRef;
+    action: ActionKind;
+    params: Record<string, string | number>;
+    category?: string;
+    evidence?: string[];
+    actor?: Actor;
+  }): Promise<{ incidentId: number; remediationId: number }> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const diagnosis: DiagnosisRecord = {
+      source: 'rules',
+      category: (input.category ?? 'unknown') as DiagnosisRecord['category'],
+      cause: input.summary,
+      evidence: input.evidence ?? [],
+      confidence: 1,
+      action: input.action,
+      params: input.params,
+      findings: [],
+      gaps: [],
+      target: input.target,
+      fallbackReasons: [],
+    };
+    const incidentId = await store.openSyntheticIncident({
+      groupKey: input.key,
+      alertname: input.title,
+      summary: input.summary,
+      target: input.target,
+      diagnosis: diagnosis as unknown as Record<string, unknown>,
+      now,
+    });
+    const existing = await store.latestRemediation(incidentId);
+    if (existing && ['pending', 'approved', 'executing', 'verifying', 'snoozed'].includes(existing.state)) {
+      return { incidentId, remediationId: existing.id };
+    }
+    const plan = await planProposal(this.deps.cluster, input.target, input.action, input.params, this.settings.policy, now);
+    const rem = await store.createRemediation({
+      incidentId,
+      token: randomBytes(9).toString('base64url'),
+      action: plan.action,
+      target: plan.target,
+      params: plan.params,
+      plan: plan as unknown as Record<string, unknown>,
+      state: plan.tier === 'blocked' ? 'blocked' : 'pending',
+      approvalsRequired: plan.approvalsRequired,
+      now,
+      expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
+    });
+    await this.audit(input.actor ? `user:${input.actor.id}` : 'worker', 'remediation.propose', `incident:${incidentId}`, {
+      input: { key: input.key },
+      output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, dryRun: plan.dryRun },
+    });
+    await this.publishCard(incidentId);
+    return { incidentId, remediationId: rem.id };
   }
 
   /** Pending and snoozed proposals, oldest first (for /approvals). */

@@ -258,6 +258,15 @@ export class MemoryCluster implements ClusterPort {
     throw offline(options.dryRun ? 'delete (dry-run)' : 'delete', refOf(kind, namespace, name));
   }
 
+  async readObject(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): Promise<KObject | undefined> {
+    const found = (this.byKind.get(ref.kind) ?? []).find((s) => s.name === ref.name && s.namespace === (ref.namespace ?? ''));
+    return found ? structuredClone(found.object) : undefined;
+  }
+
+  async applyObject(obj: KObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KObject> {
+    throw offline(options.dryRun ? 'apply (dry-run)' : 'apply', `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`);
+  }
+
   async podLog(namespace: string, pod: string, container: string, options: { previous?: boolean; tailLines: number }): Promise<string> {
     const ref = `pods/${pod}/log?container=${container}${options.previous ? '&previous=true' : ''} in ${namespace}`;
     const candidates = this.logs.filter((l) => l.pod === pod && l.container === container && (l.namespace === undefined || l.namespace === namespace));

@@ -246,6 +246,8 @@ function rollbackPlanFor(action: ActionKind): string {
     case 'escalate':
     case 'none':
       return 'nothing to undo';
+    case 'apply_manifest':
+      return 'apply the objects as they were before (Undo)';
   }
 }
 
@@ -261,38 +263,54 @@ export async function planInverse(
   inverse: { action: string; params: Record<string, string | number> },
   policy: PlanPolicy,
 ): Promise<RemediationPlan> {
-  const target = rem.target;
-  const action = inverse.action as ActionKind;
-  const live = await cluster.get(target.kind === 'Node' ? 'Node' : (target.kind as 'Deployment'), target.namespace, target.name).catch(() => undefined);
+  const plan = await planProposal(cluster, rem.target, inverse.action as ActionKind, inverse.params, policy, new Date());
+  return { ...plan, rollbackPlan: 'the action being undone', notes: [`undo of remediation #${rem.id}`, ...plan.notes] };
+}
+
+/**
+ * Plans an action Watchkeeper proposes itself (Undo, drift rollback, an alerting rule): scored on
+ * live state, dry-run, always decided by a human (an `auto` score still needs one approver).
+ */
+export async function planProposal(
+  cluster: ClusterPort,
+  target: TargetRef,
+  action: ActionKind,
+  params: Record<string, string | number>,
+  policy: PlanPolicy,
+  now: Date,
+): Promise<RemediationPlan> {
+  const workload = ['Deployment', 'StatefulSet', 'DaemonSet'].includes(target.kind)
+    ? await cluster.get(target.kind as 'Deployment', target.namespace, target.name).catch(() => undefined)
+    : undefined;
   const evidence: Evidence = {
     target,
-    collectedAt: new Date().toISOString(),
+    collectedAt: now.toISOString(),
     replicaSets: [],
     pods: [],
     events: [],
     logs: [],
     nodes: [],
     gaps: [],
-    ...(target.kind === 'Deployment' && live ? { deployment: live } : {}),
-    ...(target.kind === 'StatefulSet' && live ? { statefulSet: live } : {}),
-    ...(target.kind === 'DaemonSet' && live ? { daemonSet: live } : {}),
+    ...(target.kind === 'Deployment' && workload ? { deployment: workload } : {}),
+    ...(target.kind === 'StatefulSet' && workload ? { statefulSet: workload } : {}),
+    ...(target.kind === 'DaemonSet' && workload ? { daemonSet: workload } : {}),
   };
-  const blastRadius = scoreBlastRadius(blastRadiusInputFromEvidence(evidence, action, inverse.params), policy.blastRadius);
+  const blastRadius = scoreBlastRadius(blastRadiusInputFromEvidence(evidence, action, params), policy.blastRadius);
   const tier: Tier = blastRadius.tier === 'auto' ? 'human' : blastRadius.tier;
-  const dryRun = tier !== 'blocked' && action !== 'escalate' && action !== 'none' ? await dryRunAction(cluster, action, target, inverse.params, policy.actions) : null;
+  const dryRun = tier !== 'blocked' && action !== 'escalate' && action !== 'none' ? await dryRunAction(cluster, action, target, params, policy.actions, now) : null;
   return {
     action,
     target,
-    params: inverse.params,
-    description: describeAction(action, target, inverse.params),
+    params,
+    description: describeAction(action, target, params),
     blastRadius,
     tier,
     approvalsRequired: tier === 'blocked' ? 0 : approvalsRequired(tier),
     autoExecute: false,
     guardrails: { kind: 'allow' },
-    rollbackPlan: 'the action being undone',
+    rollbackPlan: rollbackPlanFor(action),
     dryRun,
-    notes: [`undo of remediation #${rem.id}`],
+    notes: [],
     affectedPods: 0,
   };
 }

@@ -46,6 +46,17 @@ export interface ClusterPort {
   delete(kind: ClusterKind, namespace: string, name: string, options?: { dryRun?: boolean }): Promise<void>;
   /** Container log tail as text. */
   podLog(namespace: string, pod: string, container: string, options: { previous?: boolean; tailLines: number }): Promise<string>;
+  /**
+   * Reads any object by apiVersion/kind/namespace/name (discovery-based; CRDs included).
+   * @returns undefined on 404.
+   */
+  readObject(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): Promise<KObject | undefined>;
+  /**
+   * Server-side apply of one object (`application/apply-patch+yaml`) with a field manager;
+   * with `dryRun` the server validates and answers without persisting.
+   * Source: https://kubernetes.io/docs/reference/using-api/server-side-apply/
+   */
+  applyObject(obj: KObject, options: { fieldManager: string; dryRun?: boolean; force?: boolean }): Promise<KObject>;
 }
 
 /** A Kubernetes API call failed; `status` is the HTTP code when the server answered. */

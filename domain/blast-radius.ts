@@ -102,7 +102,7 @@ export interface BlastRadiusWeights {
 
 /** Default weights: a restart of a healthy 3-replica Deployment in a non-critical namespace scores 10 (`auto`). */
 export const DEFAULT_BLAST_RADIUS_WEIGHTS: BlastRadiusWeights = Object.freeze({
-  baseRisk: Object.freeze({ none: 0, escalate: 0, delete_pod: 5, restart: 10, scale: 10, rollback: 20, raise_memory: 20 }),
+  baseRisk: Object.freeze({ none: 0, escalate: 0, delete_pod: 5, restart: 10, scale: 10, rollback: 20, raise_memory: 20, apply_manifest: 20 }),
   criticalNamespace: 25,
   singleReplica: 15,
   degraded: 10,
@@ -558,6 +558,7 @@ export function blastRadiusInputFromEvidence(
     }
     case 'escalate':
     case 'none':
+    case 'apply_manifest':
       disrupted = 0;
       break;
   }
@@ -612,6 +613,7 @@ function defaultAffectedPods(input: BlastRadiusInput): number {
     }
     case 'escalate':
     case 'none':
+    case 'apply_manifest':
       return 0;
   }
 }
@@ -629,6 +631,7 @@ function defaultDisruptedHealthyPods(input: BlastRadiusInput): number {
     }
     case 'escalate':
     case 'none':
+    case 'apply_manifest':
       return 0;
   }
 }
@@ -670,6 +673,7 @@ function verb(action: ActionKind): string {
     case 'scale':
     case 'escalate':
     case 'none':
+    case 'apply_manifest':
       return action;
   }
 }

@@ -16,7 +16,8 @@ import type {
 } from './k8s-objects.ts';
 
 /** Kinds of objects an incident can target. */
-export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Node'] as const;
+/** `Manifest` stands for a set of manifests applied together (drift rollback, a generated alerting rule). */
+export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Node', 'Manifest'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** What an incident is about. `namespace` is empty for cluster-scoped kinds (Node). */
@@ -54,8 +55,15 @@ export const CATEGORIES = [
 export type Category = (typeof CATEGORIES)[number];
 
 /** Catalog actions. The model may only choose among these; anything else is discarded. */
-export const ACTION_KINDS = ['restart', 'rollback', 'scale', 'delete_pod', 'raise_memory', 'escalate', 'none'] as const;
+export const ACTION_KINDS = ['restart', 'rollback', 'scale', 'delete_pod', 'raise_memory', 'escalate', 'none', 'apply_manifest'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
+
+/**
+ * The actions a model may choose among. `apply_manifest` (server-side apply of given manifests:
+ * drift rollback, generated alerting rules) is proposed only by Watchkeeper itself.
+ */
+export const MODEL_ACTION_KINDS = ['restart', 'rollback', 'scale', 'delete_pod', 'raise_memory', 'escalate', 'none'] as const;
+export type ModelActionKind = (typeof MODEL_ACTION_KINDS)[number];
 
 /** Container log tail, as gathered (already collapsed and truncated by the gatherer). */
 export interface ContainerLog {

@@ -19,8 +19,8 @@
  * a `valueFrom` entry such as a `secretKeyRef` never shows its source), container command and args
  * (only whether they changed). Pure: no I/O, no clock.
  */
-import { ACTION_KINDS, CATEGORIES, formatTarget } from './diagnosis.ts';
-import type { ActionKind, ContainerLog, Evidence, Finding } from './diagnosis.ts';
+import { MODEL_ACTION_KINDS, CATEGORIES, formatTarget } from './diagnosis.ts';
+import type { ActionKind, ModelActionKind, ContainerLog, Evidence, Finding } from './diagnosis.ts';
 import type { Condition, Container, ContainerState, ContainerStatus, KEvent, Pod, ReplicaSet } from './k8s-objects.ts';
 
 /** Characters per token used by {@link estimateTokens}. */
@@ -39,8 +39,8 @@ export interface ActionDescription {
   params: string;
 }
 
-/** The catalog the model chooses from: every {@link ACTION_KINDS} entry with a one-line description. */
-export const ACTION_DESCRIPTIONS: Readonly<Record<ActionKind, ActionDescription>> = {
+/** The catalog the model chooses from: every {@link MODEL_ACTION_KINDS} entry with a one-line description. */
+export const ACTION_DESCRIPTIONS: Readonly<Record<ModelActionKind, ActionDescription>> = {
   restart: {
     summary: 'Rolling restart of the workload; for stuck or degraded processes, not for bad code or config.',
     params: '{}',
@@ -67,7 +67,7 @@ export const ACTION_DESCRIPTIONS: Readonly<Record<ActionKind, ActionDescription>
 
 /** The catalog as prompt text, one `- kind: summary params: …` line per action, in catalog order. */
 export function formatActionCatalog(): string {
-  return ACTION_KINDS.map((k) => `- ${k}: ${ACTION_DESCRIPTIONS[k].summary} params: ${ACTION_DESCRIPTIONS[k].params}`).join('\n');
+  return MODEL_ACTION_KINDS.map((k) => `- ${k}: ${ACTION_DESCRIPTIONS[k].summary} params: ${ACTION_DESCRIPTIONS[k].params}`).join('\n');
 }
 
 /** Prompt sections, highest priority first. Truncation starts from the end of this list. */

@@ -106,6 +106,7 @@ export const ACTION_BASE_RISK: Readonly<Record<ActionKind, number>> = {
   scale: 20,
   rollback: 25,
   raise_memory: 30,
+  apply_manifest: 20,
 };
 
 /**
@@ -171,6 +172,8 @@ export function describeAction(action: ActionKind, target: TargetRef, params: Re
       return `raise memory limit of ${params.container ?? 'container'} in ${t}`;
     case 'escalate':
       return 'escalate to a human (no automatic action)';
+    case 'apply_manifest':
+      return `server-side apply ${params.summary ?? `${params.count ?? 'the'} manifest(s)`}`;
     case 'none':
       return 'no action';
   }

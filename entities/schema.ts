@@ -6,6 +6,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { AlertGroup } from '../domain/alerts.ts';
 import type { TargetRef } from '../domain/diagnosis.ts';
+import { DRIFT_ENTITIES } from './drift.ts';
+import { COVERAGE_ENTITIES } from './coverage.ts';
 
 /** One Alertmanager alert delivery, stored once per (fingerprint, startsAt, status). */
 export const AlertEntity = defineEntity({
@@ -245,4 +247,6 @@ export const ENTITIES = [
   PlaybookEntity,
   KnowledgeEntryEntity,
   SilenceEntity,
+  ...DRIFT_ENTITIES,
+  ...COVERAGE_ENTITIES,
 ];

@@ -9,7 +9,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AlertGroup } from '../domain/alerts.ts';
-import { worstSeverity } from '../domain/alerts.ts';
 import type { TargetRef } from '../domain/diagnosis.ts';
 import { canTransition, type RemediationState } from '../domain/remediation.ts';
 import {
@@ -41,6 +40,28 @@ export interface IngestOptions {
   summary: string;
   /** Target from the first alert's labels, if any. */
   target?: TargetRef;
+}
+
+/** The intake statement: the whole of {@link Store.ingest} in one call, all values bound. */
+const INGEST_SQL = 'select watchkeeper_ingest($1, $2, $3::jsonb, $4::timestamptz, $5, $6, $7::jsonb, $8::jsonb) as r';
+
+/** The jsonb watchkeeper_ingest returns (incidentId absent when no incident is involved). */
+interface IngestRow {
+  received: number;
+  stored: number;
+  incidentId?: number | null;
+  incidentChange: IngestResult['incidentChange'];
+}
+
+function toIngestResult(r: IngestRow): IngestResult {
+  const result: IngestResult = { received: r.received, stored: r.stored, incidentChange: r.incidentChange };
+  if (r.incidentId != null) result.incidentId = r.incidentId;
+  return result;
+}
+
+/** A unique violation, as MikroORM wraps it or as the pg driver raises it (SQLSTATE 23505). */
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException || (err as { code?: unknown } | null)?.code === '23505';
 }
 
 /** A claimed job. */
@@ -170,125 +191,33 @@ export class Store {
    *   window, or open a new one (→ `diagnose` job);
    * - when every alert of the open incident is resolved, the incident resolves (→ `incident-resolved` job).
    * Retries itself on a unique-constraint race with a concurrent delivery of the same group.
+   * The work is one call of the PL/pgSQL function `watchkeeper_ingest` (one round trip, one
+   * transaction), with bound parameters.
    */
   async ingest(group: AlertGroup, now: Date, opts: IngestOptions): Promise<IngestResult> {
+    // One statement, its own transaction: watchkeeper_ingest (migration 20261121070000) does what
+    // the former ingestTx did, with every value bound as a parameter (the alerts as one jsonb).
+    const pool = await this.orm.driver.getConnection().getNativeClient();
+    const values = [
+      group.groupKey,
+      group.receiver,
+      JSON.stringify(group.alerts),
+      now.toISOString(),
+      opts.dedupWindowS,
+      opts.summary,
+      opts.target ? JSON.stringify(opts.target) : null,
+      JSON.stringify(group.groupLabels),
+    ];
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.em().transactional((em) => this.ingestTx(em, group, now, opts));
+        const { rows } = await pool.query<{ r: IngestRow }>({ name: 'watchkeeper_ingest', text: INGEST_SQL, values });
+        return toIngestResult(rows[0].r);
       } catch (err) {
-        if (attempt < 3 && err instanceof UniqueConstraintViolationException) continue;
+        // a concurrent delivery opened the group's incident first (incident_open_group_key_unique)
+        if (attempt < 3 && isUniqueViolation(err)) continue;
         throw err;
       }
     }
-  }
-
-  private async ingestTx(em: EntityManager, group: AlertGroup, now: Date, opts: IngestOptions): Promise<IngestResult> {
-    const values: unknown[] = [];
-    const tuples: string[] = [];
-    for (const a of group.alerts) {
-      tuples.push('(?,?,?,?,?,?,?,?,?,?,?,?)');
-      values.push(
-        a.fingerprint,
-        a.status,
-        a.startsAt,
-        a.endsAt ?? null,
-        a.alertname,
-        a.severity,
-        JSON.stringify(a.labels),
-        JSON.stringify(a.annotations),
-        a.generatorURL ?? null,
-        group.groupKey,
-        group.receiver,
-        now,
-      );
-    }
-    const inserted = await em.execute<Array<{ id: string; status: 'firing' | 'resolved'; severity: string }>>(
-      `insert into alert (fingerprint, status, starts_at, ends_at, alertname, severity, labels, annotations, generator_url, group_key, receiver, received_at)
-       values ${tuples.join(',')}
-       on conflict on constraint alert_fingerprint_starts_at_status_unique do nothing
-       returning id, status, severity`,
-      values,
-    );
-    const result: IngestResult = { received: group.alerts.length, stored: inserted.length, incidentChange: 'none' };
-    if (inserted.length === 0) return result;
-
-    // Alertmanager HA may deliver a firing notification after the resolved one of the same alert
-    // instance (same fingerprint and startsAt): that alert is over and must not (re)open anything.
-    const lateFiring = new Set(
-      (
-        await em.execute<Array<{ id: string }>>(
-          `select a.id from alert a where a.id in (${inserted.map(() => '?').join(',')}) and a.status = 'firing'
-             and exists (select 1 from alert r where r.fingerprint = a.fingerprint and r.starts_at = a.starts_at and r.status = 'resolved')`,
-          inserted.map((r) => r.id),
-        )
-      ).map((r) => String(r.id)),
-    );
-    const firing = inserted.filter((r) => r.status === 'firing' && !lateFiring.has(String(r.id)));
-    let incident = await em.execute<Array<{ id: number; severity: string }>>(
-      `select id, severity from incident where group_key = ? and status = 'open' for update`,
-      [group.groupKey],
-      'all',
-    );
-    if (firing.length > 0) {
-      const severity = worstSeverity([...firing.map((r) => r.severity), ...(incident[0] ? [incident[0].severity] : [])]);
-      if (incident[0]) {
-        result.incidentChange = 'updated';
-        await em.execute('update incident set last_alert_at = ?, severity = ? where id = ?', [now, severity, incident[0].id], 'run');
-      } else {
-        const windowStart = new Date(now.getTime() - opts.dedupWindowS * 1000);
-        const reopened = await em.execute<Array<{ id: number; severity: string }>>(
-          `update incident set status = 'open', resolved_at = null, last_alert_at = ?, severity = ?
-           where id = (select id from incident where group_key = ? and status = 'resolved' and resolved_at >= ?
-                       order by resolved_at desc limit 1 for update)
-           returning id, severity`,
-          [now, severity, group.groupKey, windowStart],
-        );
-        if (reopened[0]) {
-          result.incidentChange = 'reopened';
-          incident = reopened;
-        } else {
-          incident = await em.execute<Array<{ id: number; severity: string }>>(
-            `insert into incident (group_key, status, alertname, severity, summary, target, group_labels, opened_at, last_alert_at)
-             values (?, 'open', ?, ?, ?, ?, ?, ?, ?) returning id, severity`,
-            [
-              group.groupKey,
-              group.alerts[0].alertname,
-              severity,
-              opts.summary,
-              opts.target ? JSON.stringify(opts.target) : null,
-              JSON.stringify(group.groupLabels),
-              now,
-              now,
-            ],
-          );
-          result.incidentChange = 'created';
-        }
-        await this.enqueueTx(em, 'diagnose', { incidentId: incident[0].id }, now);
-      }
-    }
-    const incidentId = incident[0]?.id;
-    if (incidentId === undefined) return result; // resolved alerts of a group with no open incident: stored only
-    result.incidentId = incidentId;
-    await em.execute(
-      `update alert set incident_id = ? where id in (${inserted.map(() => '?').join(',')})`,
-      [incidentId, ...inserted.map((r) => r.id)],
-      'run',
-    );
-    if (firing.length < inserted.length) {
-      const [{ firing: stillFiring }] = await em.execute<Array<{ firing: number }>>(
-        `select count(*)::int as firing from (
-           select distinct on (fingerprint) status from alert where incident_id = ?
-           order by fingerprint, starts_at desc, (status = 'resolved') desc, id desc) latest
-         where status = 'firing'`,
-        [incidentId],
-      );
-      if (stillFiring === 0) {
-        await em.execute(`update incident set status = 'resolved', resolved_at = ? where id = ?`, [now, incidentId], 'run');
-        await this.enqueueTx(em, 'incident-resolved', { incidentId }, now);
-        result.incidentChange = 'resolved';
-      }
-    }
-    return result;
   }
 
   private async enqueueTx(em: EntityManager, kind: string, payload: Record<string, unknown>, runAt: Date): Promise<void> {
@@ -297,6 +226,28 @@ export class Store {
       [kind, JSON.stringify(payload), runAt, runAt],
       'run',
     );
+  }
+
+  /**
+   * Opens an incident that no alert raised (drift, coverage): one open incident per `groupKey`;
+   * an existing open one is returned instead.
+   */
+  async openSyntheticIncident(input: {
+    groupKey: string;
+    alertname: string;
+    summary: string;
+    target: TargetRef;
+    diagnosis: Record<string, unknown>;
+    now: Date;
+  }): Promise<number> {
+    const [row] = await this.em().execute<Array<{ id: number }>>(
+      `insert into incident (group_key, status, alertname, severity, summary, target, group_labels, diagnosis, opened_at, last_alert_at)
+       values (?, 'open', ?, 'info', ?, ?, '{}', ?, ?, ?)
+       on conflict (group_key) where status = 'open' do update set summary = excluded.summary, diagnosis = excluded.diagnosis, last_alert_at = excluded.last_alert_at
+       returning id`,
+      [input.groupKey, input.alertname, input.summary, JSON.stringify(input.target), JSON.stringify(input.diagnosis), input.now, input.now],
+    );
+    return row.id;
   }
 
   /** Queues a job to run at `runAt`. */

@@ -12,6 +12,7 @@
  * // Undo: applied.inverse → ACTION_CATALOG[inverse.action].apply(ctx, target, inverse.params)
  */
 import type { ActionKind } from '../../domain/diagnosis.ts';
+import { applyManifestAction } from './apply-manifest.ts';
 import { deletePodAction } from './delete-pod.ts';
 import { escalateAction, noneAction } from './escalate.ts';
 import { raiseMemoryAction } from './raise-memory.ts';
@@ -29,8 +30,10 @@ export const ACTION_CATALOG: Readonly<Record<ActionKind, CatalogAction>> = Objec
   raise_memory: raiseMemoryAction,
   escalate: escalateAction,
   none: noneAction,
+  apply_manifest: applyManifestAction,
 });
 
+export { applyManifestAction, FIELD_MANAGER, manifestObjects, manifestParams } from './apply-manifest.ts';
 export { deletePodAction, escalateAction, noneAction, raiseMemoryAction, restartAction, rollbackAction, scaleAction };
 export { chooseRollback, type RollbackChoice } from './rollback.ts';
 export { orderedReadyStall, whyNotRestartable } from './restart.ts';

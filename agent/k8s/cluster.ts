@@ -9,6 +9,7 @@ import {
   BatchV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObjectApi,
   PatchStrategy,
   PolicyV1Api,
   setHeaderOptions,
@@ -149,9 +150,39 @@ export class KubernetesCluster implements ClusterPort {
       },
     };
     this.core = core;
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
   }
 
   private readonly core: CoreV1Api;
+  private readonly objects: KubernetesObjectApi;
+
+  async readObject(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): Promise<KObject | undefined> {
+    const where = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+    try {
+      const obj = await this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
+      return JSON.parse(JSON.stringify(obj)) as KObject;
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return undefined;
+      throw wrap('get', where, err);
+    }
+  }
+
+  async applyObject(obj: KObject, options: { fieldManager: string; dryRun?: boolean; force?: boolean }): Promise<KObject> {
+    const where = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
+    try {
+      const res = await this.objects.patch(
+        obj as Parameters<KubernetesObjectApi['patch']>[0],
+        undefined,
+        options.dryRun ? 'All' : undefined,
+        options.fieldManager,
+        options.force ?? true,
+        PatchStrategy.ServerSideApply,
+      );
+      return JSON.parse(JSON.stringify(res)) as KObject;
+    } catch (err) {
+      throw wrap(options.dryRun ? 'apply (dry-run)' : 'apply', where, err);
+    }
+  }
 
   async get(kind: ClusterKind, namespace: string, name: string): Promise<KObject | undefined> {
     try {

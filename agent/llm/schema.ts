@@ -4,11 +4,11 @@
  * extraction, readable validation errors.
  */
 import { z } from 'zod';
-import { ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
+import { MODEL_ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
 
 /**
  * The diagnosis answer. Strict: unknown keys, a category outside {@link CATEGORIES}, an action
- * outside the catalog ({@link ACTION_KINDS}) or a confidence outside 0–1 make the answer invalid.
+ * outside the catalog ({@link MODEL_ACTION_KINDS}) or a confidence outside 0–1 make the answer invalid.
  */
 export const diagnosisAnswerSchema = z.strictObject({
   /** One or two sentences for the on-call engineer. */
@@ -19,7 +19,7 @@ export const diagnosisAnswerSchema = z.strictObject({
   /** 0–1. */
   confidence: z.number().min(0).max(1),
   action: z.strictObject({
-    kind: z.enum(ACTION_KINDS, { error: (iss) => `action ${JSON.stringify(iss.input)} is not in the catalog` }),
+    kind: z.enum(MODEL_ACTION_KINDS, { error: (iss) => `action ${JSON.stringify(iss.input)} is not in the catalog` }),
     /** Parameters of the action, e.g. `{ "replicas": 3 }`; string values are Kubernetes-name sized. */
     params: z.record(z.string().max(63), z.union([z.string().max(253), z.number()])),
   }),

@@ -1,5 +1,14 @@
-/** Checked-in migrations, in order. Add new ones at the end. */
+/** Checked-in migrations, in order. Add new ones at the end of their list. */
 import { Migration20261121060642_initial } from './Migration20261121060642_initial.ts';
 import { Migration20261121063621_safe_remediation } from './Migration20261121063621_safe_remediation.ts';
+import { Migration20261121070000_ingest_function } from './Migration20261121070000_ingest_function.ts';
+import { DRIFT_MIGRATIONS } from './drift.ts';
+import { COVERAGE_MIGRATIONS } from './coverage.ts';
 
-export const MIGRATIONS = [Migration20261121060642_initial, Migration20261121063621_safe_remediation];
+export const MIGRATIONS = [
+  Migration20261121060642_initial,
+  Migration20261121063621_safe_remediation,
+  Migration20261121070000_ingest_function,
+  ...DRIFT_MIGRATIONS,
+  ...COVERAGE_MIGRATIONS,
+];

@@ -136,6 +136,8 @@ describe('optimistic concurrency', () => {
       list: (...a) => cluster.list(...a),
       delete: (...a) => cluster.delete(...a),
       podLog: (...a) => cluster.podLog(...a),
+      readObject: (...a) => cluster.readObject(...a),
+      applyObject: (...a) => cluster.applyObject(...a),
       patch: async (kind, ns, name, patch, options) => {
         if (!options?.dryRun && !raced) {
           raced = true;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
+import { ACTION_KINDS, MODEL_ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
 import type { Evidence, Finding } from '../../domain/diagnosis.ts';
 import type { Deployment, KEvent, Pod, ReplicaSet } from '../../domain/k8s-objects.ts';
 import {
@@ -135,11 +135,12 @@ const FINDINGS: Finding[] = [
 describe('action catalog', () => {
   it('describes every catalog action in one line', () => {
     const text = formatActionCatalog();
-    for (const kind of ACTION_KINDS) {
+    for (const kind of MODEL_ACTION_KINDS) {
       expect(ACTION_DESCRIPTIONS[kind].summary).not.toContain('\n');
       expect(text).toContain(`- ${kind}: `);
     }
-    expect(text.split('\n')).toHaveLength(ACTION_KINDS.length);
+    expect(text.split('\n')).toHaveLength(MODEL_ACTION_KINDS.length);
+    expect(text).not.toContain('apply_manifest');
   });
 });
 

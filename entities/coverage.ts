@@ -1,0 +1,3 @@
+/** Coverage entities (defineEntity). */
+import type { EntitySchema } from '@mikro-orm/core';
+export const COVERAGE_ENTITIES: EntitySchema[] = [];

@@ -1,0 +1,151 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Hand-written: `watchkeeper_ingest(...)`, the whole Alertmanager intake of `Store.ingest` as one
+ * PL/pgSQL function, so one webhook delivery costs one statement (one round trip, its own
+ * transaction) with the alerts bound as a single jsonb parameter instead of ~7 interpolated SQL
+ * statements. Semantics are exactly those of the former `Store.ingestTx` (see Store.ingest):
+ *
+ * 1. lock the group's open incident (`for update`), if any;
+ * 2. insert the alerts once per (fingerprint, starts_at, status) — `on conflict do nothing` —
+ *    already linked to that incident; nothing new → `{stored: 0, incidentChange: 'none'}`;
+ * 3. firing alerts of an instance (fingerprint + starts_at) that already has a resolved row are
+ *    late (Alertmanager HA redelivery out of order): stored, but they open/reopen nothing;
+ * 4. other new firing alerts update the open incident (severity = worst, last_alert_at), or reopen
+ *    the newest incident of the group resolved within the dedup window, or create one; created or
+ *    reopened → `diagnose` job, and the alerts are linked afterwards. A concurrent creator makes the
+ *    insert fail on `incident_open_group_key_unique` (23505): the caller retries the call;
+ * 5. when some new alert was not a (timely) firing one and no fingerprint of the incident is still
+ *    firing in its latest state, the incident resolves (→ `incident-resolved` job).
+ *
+ * Returns `{received, stored, incidentId?, incidentChange}` (IngestResult).
+ * Severity order: critical, error, warning, info, none; anything else counts as warning
+ * (domain/alerts.ts normalizeSeverity / worstSeverity).
+ */
+export class Migration20261121070000_ingest_function extends Migration {
+
+  override name = 'Migration20261121070000_ingest_function';
+
+  override up(): void | Promise<void> {
+    this.addSql(`create or replace function watchkeeper_ingest(
+  p_group_key text,
+  p_receiver text,
+  p_alerts jsonb,
+  p_now timestamptz,
+  p_dedup_window_s double precision,
+  p_summary text,
+  p_target jsonb,
+  p_group_labels jsonb
+) returns jsonb
+language plpgsql
+volatile
+as $fn$
+declare
+  c_severities constant text[] := array['critical', 'error', 'warning', 'info', 'none'];
+  v_received int := jsonb_array_length(p_alerts);
+  v_ids bigint[];
+  v_stored int;
+  v_firing int;
+  v_firing_rank int;
+  v_rank int;
+  v_severity text;
+  v_incident_id int;
+  v_incident_severity text;
+  v_link_after boolean := false;
+  v_still_firing int;
+  v_change text := 'none';
+begin
+  select i.id, i.severity into v_incident_id, v_incident_severity
+    from incident i where i.group_key = p_group_key and i.status = 'open' for update;
+
+  with ins as (
+    insert into alert (fingerprint, status, starts_at, ends_at, alertname, severity, labels, annotations,
+                       generator_url, group_key, receiver, received_at, incident_id)
+    select x.fingerprint, x.status, x."startsAt", x."endsAt", x.alertname, x.severity, x.labels, x.annotations,
+           x."generatorURL", p_group_key, p_receiver, p_now, v_incident_id
+      from jsonb_to_recordset(p_alerts) as x(fingerprint text, status text, "startsAt" timestamptz, "endsAt" timestamptz,
+                                             alertname text, severity text, labels jsonb, annotations jsonb, "generatorURL" text)
+    on conflict on constraint alert_fingerprint_starts_at_status_unique do nothing
+    returning id
+  )
+  select coalesce(array_agg(ins.id), '{}'), count(*) into v_ids, v_stored from ins;
+
+  if v_stored = 0 then
+    return jsonb_build_object('received', v_received, 'stored', 0, 'incidentChange', 'none');
+  end if;
+
+  -- New firing alerts, minus late ones (their instance already has a resolved row, possibly one
+  -- inserted just now), and the rank of their worst severity.
+  select count(*), min(coalesce(array_position(c_severities, lower(a.severity)), 3))
+    into v_firing, v_firing_rank
+    from alert a
+   where a.id = any(v_ids) and a.status = 'firing'
+     and not exists (select 1 from alert r where r.fingerprint = a.fingerprint and r.starts_at = a.starts_at and r.status = 'resolved');
+
+  if v_incident_id is null then
+    -- None was open before the insert: look again, where the former code looked (a concurrent
+    -- delivery may have opened one meanwhile); the alerts are then linked below.
+    select i.id, i.severity into v_incident_id, v_incident_severity
+      from incident i where i.group_key = p_group_key and i.status = 'open' for update;
+    v_link_after := v_incident_id is not null;
+  end if;
+
+  if v_firing > 0 then
+    if v_incident_id is not null then
+      v_rank := least(v_firing_rank, coalesce(array_position(c_severities, lower(v_incident_severity)), 3));
+      update incident set last_alert_at = p_now, severity = c_severities[v_rank] where id = v_incident_id;
+      v_change := 'updated';
+    else
+      v_severity := c_severities[v_firing_rank];
+      update incident set status = 'open', resolved_at = null, last_alert_at = p_now, severity = v_severity
+       where id = (select i.id from incident i
+                    where i.group_key = p_group_key and i.status = 'resolved'
+                      and i.resolved_at >= p_now - p_dedup_window_s * interval '1 second'
+                    order by i.resolved_at desc limit 1 for update)
+      returning id into v_incident_id;
+      if v_incident_id is not null then
+        v_change := 'reopened';
+      else
+        insert into incident (group_key, status, alertname, severity, summary, target, group_labels, opened_at, last_alert_at)
+        values (p_group_key, 'open', p_alerts -> 0 ->> 'alertname', v_severity, p_summary, p_target, p_group_labels, p_now, p_now)
+        returning id into v_incident_id;
+        v_change := 'created';
+      end if;
+      insert into job (kind, payload, state, attempts, run_at, created_at)
+      values ('diagnose', jsonb_build_object('incidentId', v_incident_id), 'queued', 0, p_now, p_now);
+      v_link_after := true;
+    end if;
+  end if;
+
+  if v_incident_id is null then
+    -- resolved (or late) alerts of a group with no open incident: stored only
+    return jsonb_build_object('received', v_received, 'stored', v_stored, 'incidentChange', v_change);
+  end if;
+
+  if v_link_after then
+    update alert set incident_id = v_incident_id where id = any(v_ids);
+  end if;
+
+  if v_firing < v_stored then
+    select count(*) into v_still_firing from (
+      select distinct on (fingerprint) status from alert where incident_id = v_incident_id
+       order by fingerprint, starts_at desc, (status = 'resolved') desc, id desc) latest
+     where latest.status = 'firing';
+    if v_still_firing = 0 then
+      update incident set status = 'resolved', resolved_at = p_now where id = v_incident_id;
+      insert into job (kind, payload, state, attempts, run_at, created_at)
+      values ('incident-resolved', jsonb_build_object('incidentId', v_incident_id), 'queued', 0, p_now, p_now);
+      v_change := 'resolved';
+    end if;
+  end if;
+
+  return jsonb_build_object('received', v_received, 'stored', v_stored, 'incidentId', v_incident_id, 'incidentChange', v_change);
+end;
+$fn$;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`drop function if exists watchkeeper_ingest(text, text, jsonb, timestamptz, double precision, text, jsonb, jsonb);`);
+  }
+
+}
