@@ -5,111 +5,41 @@
  * used by @kubernetes/client-node) shows the action → the card shows the verified result.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { loadConfig } from '../../config.ts';
-import { startWatchkeeper, type WatchkeeperHandle } from '../../main.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startK8sFake, type K8sFake } from '../support/k8s-fake.ts';
-import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../support/db.ts';
+import type { K8sFake } from '../support/k8s-fake.ts';
+import type { TelegramEmulator } from '../support/telegram-emulator.ts';
+import { fixture02, firing, startStack, USERS, type Stack } from '../support/stack.ts';
 import { seedDeployment } from '../support/workloads.ts';
 import type { Deployment } from '../../domain/k8s-objects.ts';
 
 const FIXTURES = new URL('../../../shared/fixtures/alertmanager/', import.meta.url);
-/** Each test gets its own chat so cards of earlier tests never match. */
-let CHAT = -1001234567890;
-const ALICE = 1001; // approver
-const BOB = 1002; // admin
-const VIC = 1003; // viewer
-const MALLORY = 666_001; // not an operator
-const TOKEN = 'e2e-bearer-token';
-
-/** Fixture 02: a real kube-state-metrics alert for Deployment eric-eo-cm-ci406/eric-log-transformer (resolved). */
-function fixture02(): Record<string, any> {
-  return JSON.parse(readFileSync(new URL('02-pythonwebhook_testcurl7_resolved_kube-state-metrics.json', FIXTURES), 'utf8'));
-}
-
-/** The same group while it was firing (Alertmanager sends firing first, resolved later). */
-function firing(payload: Record<string, any>, overrides: { deployment?: string; fingerprint?: string; groupKey?: string } = {}) {
-  const p = structuredClone(payload);
-  p.status = 'firing';
-  for (const a of p.alerts) {
-    a.status = 'firing';
-    a.endsAt = '0001-01-01T00:00:00Z';
-    if (overrides.deployment) a.labels.deployment = overrides.deployment;
-    if (overrides.fingerprint) a.fingerprint = overrides.fingerprint;
-  }
-  if (overrides.groupKey) p.groupKey = overrides.groupKey;
-  return p;
-}
-
+const { alice: ALICE, bob: BOB, vic: VIC, mallory: MALLORY } = USERS;
 const NS = 'eric-eo-cm-ci406';
 
 describe('incident loop end to end', () => {
-  let db: TestDatabase;
+  let s: Stack;
   let fake: K8sFake;
   let emu: TelegramEmulator;
-  let wk: WatchkeeperHandle;
-
-  const post = (body: unknown, auth: string | null = `Bearer ${TOKEN}`) =>
-    fetch(`${wk.url}/webhooks/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-
-  const nonDryRunPatches = (name: string) =>
-    fake.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/deployments/${name}`) && r.query.dryRun !== 'All');
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    emu = await startTelegramEmulator();
-  });
-  afterAll(async () => {
-    await emu?.close();
-    await db?.drop();
-  });
+  let db: TestDatabase;
+  let CHAT: number;
 
   beforeEach(async () => {
-    CHAT -= 1;
-    fake = await startK8sFake({ rolloutStepMs: 15 });
-    const config = loadConfig({
-      TELEGRAM_BOT_TOKEN: emu.token,
-      TELEGRAM_API_ROOT: emu.apiRoot,
-      TELEGRAM_CHAT_IDS: String(CHAT),
-      TELEGRAM_OPERATORS: `${ALICE}:approver,${BOB}:admin,${VIC}:viewer`,
-      WEBHOOK_BEARER_TOKEN: TOKEN,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      VERIFY_TIMEOUT_S: '5',
-      VERIFY_POLL_MS: '30',
-      LOG_LEVEL: 'silent',
-    });
-    wk = await startWatchkeeper(config, {
-      databaseUrl: db.url,
-      kubeConfig: fake.kubeConfig(),
-      telegramDelivery: 'none',
-      throttle: false,
-      schedules: false,
-      workerPollMs: 50,
-      logger: pino({ level: process.env.E2E_LOG ?? 'silent' }),
-    });
-    emu.pumpInto(wk.bot);
-    await db.query('truncate alert, incident, remediation, approval_decision, audit_log, chat_message, job restart identity cascade');
+    s = await startStack();
+    ({ fake, emu, db, chatId: CHAT } = s);
   });
   afterEach(async () => {
-    await emu.stopPump();
-    await wk?.stop();
-    await fake?.close();
+    await s?.stop();
   });
 
+  const post = (body: unknown, auth?: string | null) => s.post(body, auth);
+  const nonDryRunPatches = (name: string) =>
+    fake.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/deployments/${name}`) && r.query.dryRun !== 'All');
   const alertChat = () => emu.chat(CHAT);
-  /** The card's state line, e.g. `✅ succeeded` (see bot/cards.ts STATE_TEXT). */
-  const stateOf = (text: string) => /State: <b>([^<]*)<\/b>/.exec(text)?.[1] ?? '';
+  const stateOf = (text: string) => s.stateOf(text);
   const finished = (id: number) => (m: { message_id: number; text: string }) => m.message_id === id && /succeeded|failed/.test(stateOf(m.text));
   const cardWith = (pattern: RegExp) => alertChat().waitForMessage((m) => pattern.test(m.text), 8000);
-  /** The first card that offers a button labelled `label`. */
-  const cardOffering = (label: string) => alertChat().waitForMessage((m) => m.buttons.some((b) => b.text === label), 8000);
+  const cardOffering = (label: string) => s.cardOffering(label);
 
   it('restarts a crash-looping deployment after approval and shows the verified result; the resolved alert closes it', async () => {
     fake.seed(

@@ -275,7 +275,8 @@ describe('remediation races end to end', () => {
         expect(applies()).toHaveLength(0);
       } else {
         // The approval won: it runs once and is never marked expired.
-        const done = await s.until(card.message_id, finished(s));
+        console.log('STEP', 'const done = await s.until(car', Date.now() % 100000);
+    const done = await s.until(card.message_id, finished(s));
         expect(s.stateOf(done.text)).toBe('✅ succeeded');
         expect(applies()).toHaveLength(1);
         expect(await s.db.query(`select * from audit_log where action = 'remediation.expired' and subject = $1`, [`remediation:${id}`])).toHaveLength(0);
@@ -316,28 +317,35 @@ describe('remediation races end to end', () => {
     await s.wk.stop();
     const link = await startTcpProxy(new URL(s.db.url));
     cleanups.push(() => link.close());
+    console.log('STEP', 'const first = await restartWat', Date.now() % 100000);
     const first = await restartWatchkeeper(s, { VERIFY_TIMEOUT_S: '3' }, link.url);
     cleanups.push(() => first.stop());
     seedCrashLoop(fake, NS, NAME);
+    console.log('STEP', 'await post(first,', Date.now() % 100000);
     await post(first, firing(fixture02()));
     const card = await s.cardOffering('✅ Approve');
     expect(await s.press('alice', card.message_id, '✅ Approve')).toMatch(/Approved/);
 
     // Once the change is applied and being verified, the process dies: its database connections
     // are cut first (a dead process writes nothing more), then the rest stops.
+    console.log('STEP', 'const [rem] = await until(', Date.now() % 100000);
     const [rem] = await until(() => s.db.query<{ id: number; state: string }>(`select id, state from remediation where state = 'verifying'`));
     await s.until(card.message_id, (m) => s.stateOf(m.text) === '🔄 verifying rollout');
+    console.log('STEP', 'link.cut();', Date.now() % 100000);
     link.cut();
     await s.emu.stopPump();
+    console.log('STEP', 'await first.stop();', Date.now() % 100000);
     await first.stop();
     const [left] = await s.db.query<{ state: string }>(`select state from remediation where id = $1`, [rem.id]);
     expect(left.state).toBe('verifying');
     expect(nonDryRunPatches(fake, NAME)).toHaveLength(1);
 
     // A new Watchkeeper on the same database, cluster and chat.
+    console.log('STEP', 'const second = await restartWa', Date.now() % 100000);
     const second = await restartWatchkeeper(s);
     cleanups.push(() => second.stop());
     // The rollout now completes in the cluster.
+    console.log('STEP', 'await fake.waitForRollout(NS, ', Date.now() % 100000);
     await fake.waitForRollout(NS, NAME, 5000);
     const done = await s.until(card.message_id, finished(s));
     expect(s.stateOf(done.text)).toBe('✅ succeeded');

@@ -51,8 +51,11 @@ export interface Stack {
   emu: TelegramEmulator;
   wk: WatchkeeperHandle;
   chatId: number;
-  /** POSTs a body to the Alertmanager webhook with the bearer token. */
-  post(body: unknown): Promise<Response>;
+  /**
+   * POSTs a body to the Alertmanager webhook (a string is sent as is). `auth` replaces the
+   * Authorization header (`null`: none); default the configured bearer token.
+   */
+  post(body: unknown, auth?: string | null): Promise<Response>;
   /** The card that offers a button labelled `label` (first match), waiting up to 8 s. */
   cardOffering(label: string, exclude?: number[]): Promise<BotMessageView>;
   /** Waits for message `id` to satisfy `pred`. */
@@ -106,11 +109,11 @@ export async function startStack(env: Record<string, string> = {}, options: { fa
     emu,
     wk,
     chatId,
-    post: (body) =>
+    post: (body, auth = `Bearer ${WEBHOOK_TOKEN}`) =>
       fetch(`${wk.url}/webhooks/alertmanager`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
-        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
     cardOffering: (label, exclude = []) =>
       chat().waitForMessage((m) => !exclude.includes(m.message_id) && m.buttons.some((b) => b.text === label), 8000),
