@@ -168,6 +168,11 @@ export class Agent {
     if (!rem) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
     const denied = await this.checkRole(actor, verb, rem);
     if (denied) return { kind: 'forbidden', text: denied, afterAnswer: noop };
+    if (verb === 'approve' && (rem.approvalsRequired < 1 || rem.action === 'escalate' || rem.action === 'none')) {
+      // Only reachable with forged callback data: such cards carry no Approve button.
+      await this.audit(`user:${actor.id}`, 'remediation.approve.denied', `remediation:${rem.id}`, { error: 'nothing to approve' });
+      return { kind: 'forbidden', text: 'This card has nothing to approve.', afterAnswer: noop };
+    }
     const snoozeUntil = verb === 'later' ? new Date(now.getTime() + (this.settings.snoozeMinutes ?? 30) * 60_000) : undefined;
     const outcome = await this.deps.store.decide({ token, userId: actor.id, userName: actor.name, decision: verb, now, snoozeUntil });
     if (outcome.kind === 'not_found') return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
@@ -198,9 +203,11 @@ export class Agent {
               ? '✅ Approved — executing now.'
               : current.state === 'snoozed'
                 ? `⏰ Snoozed for ${this.settings.snoozeMinutes ?? 30} min; the card comes back then.`
-                : '❌ Rejected.',
+                : current.action === 'escalate'
+                  ? '🆗 Dismissed.'
+                  : '❌ Rejected.',
           afterAnswer: refresh,
-          askReason: current.state === 'rejected' ? { token } : undefined,
+          askReason: current.state === 'rejected' && current.action !== 'escalate' ? { token } : undefined,
         };
     }
   }
@@ -661,9 +668,11 @@ export class Agent {
       outcome = { ok: false, message: `verification failed: ${err instanceof Error ? err.message : String(err)}` };
     }
     const final = outcome.ok ? 'succeeded' : 'failed';
-    await store.transition(rem.id, ['verifying'], final, clock.now(), {
+    const won = await store.transition(rem.id, ['verifying'], final, clock.now(), {
       result: result(outcome.ok, outcome.message, clock.now(), [...steps, outcome.ok ? 'verified' : 'verification failed'], applied?.inverse ?? null),
     });
+    // Someone else (a concurrent reconcile) already finished it: report and learn once.
+    if (!won) return;
     await this.audit('worker', `remediation.${final}`, `remediation:${rem.id}`, {
       output: outcome,
       durationMs: Date.now() - t0,
@@ -798,6 +807,19 @@ export class Agent {
    * too, and if the rollout does not complete it is marked failed.
    */
   private async reconcile(rem: RemediationRow): Promise<void> {
+    if (this.reconciling.has(rem.id)) return;
+    this.reconciling.add(rem.id);
+    try {
+      await this.reconcileOnce(rem);
+    } finally {
+      this.reconciling.delete(rem.id);
+    }
+  }
+
+  /** Remediations being reconciled in this process (start-up and a requeued job may both try). */
+  private readonly reconciling = new Set<number>();
+
+  private async reconcileOnce(rem: RemediationRow): Promise<void> {
     await this.audit('worker', 'remediation.reconcile', `remediation:${rem.id}`, { input: { state: rem.state } });
     if (rem.state === 'executing') {
       await this.deps.store.transition(rem.id, ['executing'], 'verifying', this.deps.clock.now());

@@ -28,7 +28,7 @@ export class JobWorker {
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private draining = false;
+  private draining: Promise<void> | undefined;
   private readonly opts: Required<WorkerOptions>;
 
   constructor(
@@ -59,6 +59,8 @@ export class JobWorker {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // A claim in progress must finish (and its job start) before the database goes away.
+    await this.draining;
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
@@ -68,10 +70,17 @@ export class JobWorker {
     this.timer.unref?.();
   }
 
-  private async drain(): Promise<void> {
-    if (this.draining || this.stopped) return;
-    this.draining = true;
-    try {
+  private drain(): Promise<void> {
+    if (this.draining || this.stopped) return this.draining ?? Promise.resolve();
+    this.draining = this.drainOnce().finally(() => {
+      this.draining = undefined;
+      if (!this.stopped) this.schedule(this.opts.pollMs);
+    });
+    return this.draining;
+  }
+
+  private async drainOnce(): Promise<void> {
+    {
       while (!this.stopped && this.running < this.opts.concurrency) {
         let job: JobRow | undefined;
         try {
@@ -83,9 +92,6 @@ export class JobWorker {
         if (!job) break;
         this.run(job);
       }
-    } finally {
-      this.draining = false;
-      if (!this.stopped) this.schedule(this.opts.pollMs);
     }
   }
 

@@ -434,12 +434,17 @@ export class Store {
     snoozeUntil?: Date;
   }): Promise<DecideOutcome> {
     return this.em().transactional(async (em) => {
-      const locked = await em.execute<Array<{ id: number; state: RemediationState; approvals_required: number }>>(
-        `select id, state, approvals_required from remediation where token = ? for update`,
-        [input.token],
+      const locked = await em.execute<Array<{ id: number; state: RemediationState; approvals_required: number; expired: boolean }>>(
+        `select id, state, approvals_required, (expires_at is not null and expires_at < ?) as expired from remediation where token = ? for update`,
+        [input.now, input.token],
       );
       const rem = locked[0];
       if (!rem) return { kind: 'not_found' } as const;
+      if (rem.state === 'pending' && rem.expired) {
+        // Past its time: expire it now rather than wait for the sweep, and refuse the decision.
+        await em.execute(`update remediation set state = 'expired', updated_at = ? where id = ?`, [input.now, rem.id], 'run');
+        rem.state = 'expired';
+      }
       const current = async () => ({
         remediation: toRemediationRow((await em.findOneOrFail(RemediationEntity, { id: rem.id }, { refresh: true }))!),
         decisions: await this.decisionsTx(em, rem.id),
@@ -471,7 +476,8 @@ export class Store {
         `select count(distinct user_id)::int as n from approval_decision where remediation_id = ? and decision = 'approve'`,
         [rem.id],
       );
-      if (n < rem.approvals_required) return { kind: 'recorded', approvals: n, ...(await current()) } as const;
+      // A remediation that needs no approval (escalation) is never approved into execution.
+      if (n < Math.max(1, rem.approvals_required)) return { kind: 'recorded', approvals: n, ...(await current()) } as const;
       await em.execute(`update remediation set state = 'approved', updated_at = ? where id = ?`, [input.now, rem.id], 'run');
       await this.enqueueTx(em, 'execute', { remediationId: rem.id }, input.now);
       return { kind: 'decided', ...(await current()) } as const;

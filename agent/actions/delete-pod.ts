@@ -75,6 +75,15 @@ async function deleteProbe(ctx: ActionContext, target: TargetRef, p: ActionParam
   }
   const known = new Set([podUid, ...String(p.siblings ?? '').split(',')].filter((u): u is string => !!u));
   const pods = await ownerPods(ctx, ns, { kind: ownerKind, name: ownerName, uid: p.ownerUid === undefined ? undefined : String(p.ownerUid) }, {});
+  if (p.podWasTerminal === 1) {
+    // An Evicted/Failed/Succeeded pod was already replaced by its controller: removing it creates
+    // no new pod. Done once it is gone and the owner's pods are ready.
+    const live = pods.filter((x) => !isTerminating(x) && x.status?.phase !== 'Failed' && x.status?.phase !== 'Succeeded');
+    const ready = live.filter(isPodReady).length;
+    return live.length > 0 && ready === live.length
+      ? { done: true, result: { ok: true, message: `terminal pod ${name} removed; ${ownerKind} ${ownerName}: ${ready}/${live.length} pods ready` } }
+      : { done: false, seen: `terminal pod ${name} removed; ${ownerKind} ${ownerName}: ${ready}/${live.length} pods ready` };
+  }
   const replacements = pods.filter((x) => !isTerminating(x) && !known.has(x.metadata?.uid ?? ''));
   const owner = `${ownerKind} ${ownerName}`;
   if (replacements.length === 0) return { done: false, seen: `pod ${name} is gone; no replacement from ${owner} yet (${pods.length} pods)` };
@@ -158,6 +167,7 @@ export const deletePodAction: CatalogAction = {
           ownerName: owner.name,
           ...(owner.uid ? { ownerUid: owner.uid } : {}),
           siblings: siblings.join(','),
+          podWasTerminal: pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded' ? 1 : 0,
         },
         inverse: null,
         detail: `deleted pod ${name}; not reversible; its controller recreates it (${owner.kind} ${owner.name})`,
