@@ -183,6 +183,98 @@ const EnvSchema = z.object({
   /** EWMA smoothing factor α of playbook trust scores (0 < α ≤ 1). */
   TRUST_ALPHA: num(0.3, 0.01, 1),
 
+  // --- Drift ---
+  // Desired state in Git compared with the live cluster (issue 5). DRIFT_REPO (or DRIFT_SOURCES) turns it on.
+  /**
+   * Desired-state repository: a URL (`https://…`, `ssh://…`, `git@host:path`, `file://…`) cloned into
+   * DRIFT_CACHE_DIR, or a local path (a Git repository there is cloned too; a plain folder is read as is,
+   * and cannot be adopted into). Unset → no drift detection (unless DRIFT_SOURCES is set).
+   */
+  DRIFT_REPO: optionalString,
+  /** Branch read, and the base of adopt commits; unset → the remote's default branch. */
+  DRIFT_BRANCH: optionalString,
+  /** Folders inside the repository that hold manifests, comma-separated (default: the whole repository). */
+  DRIFT_FOLDERS: z.string().optional().default('.'),
+  /** Namespaces compared, comma-separated; empty → every namespace the manifests name. */
+  DRIFT_NAMESPACES: z.string().optional().default(''),
+  /** Namespace of manifests that declare none (kubectl's `-n`). */
+  DRIFT_DEFAULT_NAMESPACE: z.string().optional().default('default'),
+  /** User name for an https repository (GitHub tokens: `x-access-token`; GitLab: `oauth2`). */
+  DRIFT_GIT_USERNAME: z.string().optional().default('x-access-token'),
+  /** Token (or password) for an https repository; handed to git by a credential helper, never put in the URL. */
+  DRIFT_GIT_TOKEN: optionalString,
+  /**
+   * More sources, as a JSON array of `{name, url, branch?, folders?, namespaces?, defaultNamespace?,
+   * username?, tokenEnv?}` (`tokenEnv` names the variable holding that source's token).
+   */
+  DRIFT_SOURCES: optionalString,
+  /** Adopt pushes to a new branch `<DRIFT_BRANCH_PREFIX><report id>` (default) or to the configured branch itself. */
+  DRIFT_PUSH_MODE: z.enum(['new-branch', 'configured-branch']).optional().default('new-branch'),
+  /** Prefix of adopt branches in `new-branch` mode. */
+  DRIFT_BRANCH_PREFIX: z.string().optional().default('watchkeeper/drift-'),
+  /** node-cron expression of the scheduled scan, in WATCHKEEPER_TIMEZONE (default hourly, at minute 0). */
+  DRIFT_SCAN_CRON: z
+    .string()
+    .optional()
+    .default('0 * * * *')
+    .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length), { message: 'expected a cron expression of 5 or 6 fields, e.g. "0 * * * *"' }),
+  /** Label of live objects managed from Git (`key=value`, `key`, or `none`); labelled objects missing from Git are reported. */
+  DRIFT_OWNERSHIP_LABEL: z.string().optional().default('app.kubernetes.io/managed-by=watchkeeper'),
+  /** Extra fields never compared, comma-separated: `path`, `Kind:path` or `group/Kind:path` (drift path syntax). */
+  DRIFT_IGNORE_FIELDS: z.string().optional().default(''),
+  /** Where remote repositories are cloned. */
+  DRIFT_CACHE_DIR: z.string().optional().default('./data/drift'),
+  /** Identity of adopt commits. */
+  DRIFT_GIT_AUTHOR_NAME: z.string().optional().default('Watchkeeper'),
+  DRIFT_GIT_AUTHOR_EMAIL: z.string().optional().default('watchkeeper@localhost'),
+  /** Chat that receives drift reports (default: the first of TELEGRAM_CHAT_IDS). */
+  DRIFT_CHAT_ID: z.preprocess(blankAsUnset, z.coerce.number().int().optional()),
+  // --- end Drift ---
+
+  // --- Coverage ---
+  // Monitoring coverage (issue 6): inventory, seven dimensions, daily digest. Critical namespaces come from CRITICAL_NAMESPACES.
+  /** Prometheus base URL (`/api/v1/targets`, `/api/v1/rules`); unset → the monitoring and alerting dimensions are `unknown`. */
+  PROMETHEUS_URL: optionalString,
+  /** Bearer token sent to Prometheus (when it sits behind an auth proxy). */
+  PROMETHEUS_BEARER_TOKEN: optionalString,
+  /** Timeout of each Prometheus call, ms. */
+  PROMETHEUS_TIMEOUT_MS: int(15_000, 100),
+  /** Run the coverage schedules (hourly evaluation, daily digest); `/coverage` answers either way. */
+  COVERAGE_ENABLED: bool(true),
+  /** node-cron expression of the evaluation (discovery + seven dimensions), in the digest time zone (default hourly at minute 7). */
+  COVERAGE_EVALUATION_CRON: z
+    .string()
+    .optional()
+    .default('7 * * * *')
+    .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length), { message: 'expected a cron expression of 5 or 6 fields, e.g. "7 * * * *"' }),
+  /** Local time of the daily digest, `HH:MM` (24 h). */
+  COVERAGE_DIGEST_TIME: z
+    .string()
+    .optional()
+    .default('09:00')
+    .refine((v) => /^([01]?\d|2[0-3]):[0-5]\d$/.test(v.trim()), { message: 'expected HH:MM (24 h), e.g. 09:00' }),
+  /** IANA time zone of the digest and evaluation schedules, e.g. `Europe/Berlin`; unset → WATCHKEEPER_TIMEZONE. */
+  COVERAGE_DIGEST_TIMEZONE: optionalString.refine((v) => v === undefined || validTimeZone(v), { message: 'expected an IANA time zone, e.g. Europe/Berlin' }),
+  /** Chat that receives the digest (default: the first of TELEGRAM_CHAT_IDS). */
+  COVERAGE_CHAT_ID: z.preprocess(blankAsUnset, z.coerce.number().int().optional()),
+  /** Window of the remediation and rule-matching dimensions, days. */
+  COVERAGE_WINDOW_DAYS: int(30, 1, 365),
+  /** Rows (assets) in the digest heatmap. */
+  COVERAGE_HEATMAP_ROWS: int(40, 5, 200),
+  /** Red assets listed in the digest and /coverage. */
+  COVERAGE_TOP_RED: int(10, 1, 30),
+  /** Namespace globs left out of the inventory, comma-separated (e.g. `kube-system,*-sandbox`). */
+  COVERAGE_EXCLUDE_NAMESPACES: z.string().optional().default(''),
+  /** Labels put on proposed PrometheusRules so the Prometheus `ruleSelector` loads them, `key=value,…` (e.g. `release=kube-prometheus-stack`). */
+  COVERAGE_RULE_LABELS: z
+    .string()
+    .optional()
+    .default('')
+    .refine((v) => v.split(',').map((x) => x.trim()).filter(Boolean).every((x) => /^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/.test(x)), {
+      message: 'expected key=value pairs, comma-separated, e.g. release=kube-prometheus-stack,role=alert-rules',
+    }),
+  // --- end Coverage ---
+
   // --- Misc ---
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -237,6 +329,12 @@ export interface Config {
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   timezone: string;
+  // --- Coverage ---
+  /** Monitoring coverage (issue 6). */
+  coverage: CoverageConfig;
+  // --- end Coverage ---
+  /** Drift detection (issue 5); `sources` is empty when it is off. */
+  drift: DriftConfig;
 }
 
 /** Thrown when the environment does not parse; the message lists every bad variable and what to do. */
@@ -249,6 +347,192 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+// --- Drift ---
+
+/** One desired-state source of drift detection. */
+export interface DriftSourceConfig {
+  /** Short name, shown on reports (`apps`); unique. */
+  name: string;
+  /** Repository URL or local path (see DRIFT_REPO). */
+  url: string;
+  /** Branch; undefined → the remote's default branch. */
+  branch?: string;
+  /** Folders inside the repository, relative (`.` = all of it). */
+  folders: string[];
+  /** Namespaces compared; empty → all the manifests name. */
+  namespaces: string[];
+  /** Namespace of manifests that declare none. */
+  defaultNamespace: string;
+  /** https credentials, when a token is configured. */
+  credentials?: { username: string; token: string };
+}
+
+/** A field never compared, from DRIFT_IGNORE_FIELDS. */
+export interface DriftIgnoreField {
+  group?: string;
+  kind?: string;
+  path: string;
+}
+
+/** The `drift` section of {@link Config}. */
+export interface DriftConfig {
+  sources: DriftSourceConfig[];
+  pushMode: 'new-branch' | 'configured-branch';
+  branchPrefix: string;
+  scanCron: string;
+  /** `null` when DRIFT_OWNERSHIP_LABEL is `none`. */
+  ownershipLabel: { key: string; value?: string } | null;
+  ignoreFields: DriftIgnoreField[];
+  cacheDir: string;
+  author: { name: string; email: string };
+  /** Chat of the report cards; undefined → the first configured chat. */
+  chatId?: number;
+}
+
+const DriftSourcesJson = z.array(
+  z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a short name: letters, digits, . _ -'),
+    url: z.string().min(1),
+    branch: z.string().min(1).optional(),
+    folders: z.array(z.string().min(1)).optional(),
+    namespaces: z.array(z.string().min(1)).optional(),
+    defaultNamespace: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    tokenEnv: z.string().min(1).optional(),
+  }),
+);
+
+/** The drift section from parsed variables; `env` resolves the `tokenEnv` of DRIFT_SOURCES entries. */
+function driftConfig(e: z.infer<typeof EnvSchema>, env: Record<string, string | undefined>): DriftConfig {
+  const issues: string[] = [];
+  const sources: DriftSourceConfig[] = [];
+  if (e.DRIFT_REPO) {
+    sources.push({
+      name: 'default',
+      url: e.DRIFT_REPO,
+      branch: e.DRIFT_BRANCH,
+      folders: csv(e.DRIFT_FOLDERS).length ? csv(e.DRIFT_FOLDERS) : ['.'],
+      namespaces: csv(e.DRIFT_NAMESPACES),
+      defaultNamespace: e.DRIFT_DEFAULT_NAMESPACE,
+      credentials: e.DRIFT_GIT_TOKEN ? { username: e.DRIFT_GIT_USERNAME, token: e.DRIFT_GIT_TOKEN } : undefined,
+    });
+  }
+  if (e.DRIFT_SOURCES) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(e.DRIFT_SOURCES);
+    } catch (err) {
+      issues.push(`DRIFT_SOURCES: not JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    const parsed = DriftSourcesJson.safeParse(raw);
+    if (raw !== undefined && !parsed.success) {
+      issues.push(...parsed.error.issues.map((i) => `DRIFT_SOURCES.${i.path.join('.')}: ${i.message}`));
+    } else if (parsed.success) {
+      for (const s of parsed.data) {
+        const token = s.tokenEnv ? env[s.tokenEnv]?.trim() : undefined;
+        if (s.tokenEnv && !token) issues.push(`DRIFT_SOURCES: ${s.name}.tokenEnv names ${s.tokenEnv}, which is not set`);
+        sources.push({
+          name: s.name,
+          url: s.url,
+          branch: s.branch,
+          folders: s.folders?.length ? s.folders : ['.'],
+          namespaces: s.namespaces ?? [],
+          defaultNamespace: s.defaultNamespace ?? e.DRIFT_DEFAULT_NAMESPACE,
+          credentials: token ? { username: s.username ?? e.DRIFT_GIT_USERNAME, token } : undefined,
+        });
+      }
+    }
+  }
+  const names = sources.map((s) => s.name);
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (repeated.length) issues.push(`drift source names must be unique (repeated: ${[...new Set(repeated)].join(', ')}; DRIFT_REPO is named "default")`);
+  const ignoreFields: DriftIgnoreField[] = [];
+  for (const entry of csv(e.DRIFT_IGNORE_FIELDS)) {
+    const m = /^(?:(?:([a-z0-9.-]*)\/)?([A-Z][A-Za-z0-9]*):)?(.+)$/.exec(entry);
+    if (!m || !m[3].trim()) {
+      issues.push(`DRIFT_IGNORE_FIELDS: bad entry "${entry}": use path, Kind:path or group/Kind:path`);
+      continue;
+    }
+    ignoreFields.push({ ...(m[1] !== undefined ? { group: m[1] } : {}), ...(m[2] ? { kind: m[2] } : {}), path: m[3].trim() });
+  }
+  const label = e.DRIFT_OWNERSHIP_LABEL.trim();
+  let ownershipLabel: DriftConfig['ownershipLabel'] = null;
+  if (label !== 'none') {
+    const eq = label.indexOf('=');
+    const key = (eq < 0 ? label : label.slice(0, eq)).trim();
+    if (!key) issues.push(`DRIFT_OWNERSHIP_LABEL: expected key=value, key, or none (got "${label}")`);
+    else ownershipLabel = eq < 0 ? { key } : { key, value: label.slice(eq + 1).trim() };
+  }
+  if (issues.length) throw new ConfigError(`Invalid configuration:\n  ${issues.join('\n  ')}`, issues);
+  return {
+    sources,
+    pushMode: e.DRIFT_PUSH_MODE,
+    branchPrefix: e.DRIFT_BRANCH_PREFIX,
+    scanCron: e.DRIFT_SCAN_CRON.trim(),
+    ownershipLabel,
+    ignoreFields,
+    cacheDir: e.DRIFT_CACHE_DIR,
+    author: { name: e.DRIFT_GIT_AUTHOR_NAME, email: e.DRIFT_GIT_AUTHOR_EMAIL },
+    chatId: e.DRIFT_CHAT_ID,
+  };
+}
+// --- end Drift ---
+
+// --- Coverage ---
+
+/** The `coverage` section of {@link Config}. Critical namespaces are `policy.criticalNamespaces`. */
+export interface CoverageConfig {
+  /** Run the hourly evaluation and the daily digest. */
+  enabled: boolean;
+  /** Prometheus; undefined when PROMETHEUS_URL is unset. */
+  prometheus?: { url: string; bearerToken?: string; timeoutMs: number };
+  /** node-cron expression of the evaluation. */
+  evaluationCron: string;
+  /** `HH:MM` of the daily digest. */
+  digestTime: string;
+  /** IANA time zone of the schedules and the digest's times. */
+  timezone: string;
+  /** Chat of the digest; undefined → the first configured chat. */
+  chatId?: number;
+  windowDays: number;
+  heatmapRows: number;
+  topRed: number;
+  excludeNamespaces: string[];
+  /** Labels added to proposed PrometheusRules. */
+  ruleLabels: Record<string, string>;
+}
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function coverageConfig(e: z.infer<typeof EnvSchema>): CoverageConfig {
+  const ruleLabels: Record<string, string> = {};
+  for (const pair of csv(e.COVERAGE_RULE_LABELS)) {
+    const eq = pair.indexOf('=');
+    ruleLabels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return {
+    enabled: e.COVERAGE_ENABLED,
+    prometheus: e.PROMETHEUS_URL ? { url: e.PROMETHEUS_URL, bearerToken: e.PROMETHEUS_BEARER_TOKEN, timeoutMs: e.PROMETHEUS_TIMEOUT_MS } : undefined,
+    evaluationCron: e.COVERAGE_EVALUATION_CRON.trim(),
+    digestTime: e.COVERAGE_DIGEST_TIME.trim(),
+    timezone: e.COVERAGE_DIGEST_TIMEZONE ?? e.WATCHKEEPER_TIMEZONE,
+    chatId: e.COVERAGE_CHAT_ID,
+    windowDays: e.COVERAGE_WINDOW_DAYS,
+    heatmapRows: e.COVERAGE_HEATMAP_ROWS,
+    topRed: e.COVERAGE_TOP_RED,
+    excludeNamespaces: csv(e.COVERAGE_EXCLUDE_NAMESPACES),
+    ruleLabels,
+  };
+}
+// --- end Coverage ---
 
 /**
  * Parses the environment into a frozen {@link Config}.
@@ -327,6 +611,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
     timezone: e.WATCHKEEPER_TIMEZONE,
+    coverage: coverageConfig(e), // --- Coverage ---
+    drift: driftConfig(e, env),
   };
   return deepFreeze(config);
 }

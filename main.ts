@@ -30,6 +30,8 @@ import { startSchedules, type Schedules } from './jobs/index.ts';
 import { createServer } from './server/index.ts';
 import { createModelRouter } from './agent/llm/index.ts';
 import { AlertmanagerSilences } from './agent/alertmanager/silences.ts';
+import { createDriftService } from './agent/drift/index.ts';
+import { createDriftNotifier } from './bot/drift.ts';
 import { driftDiffCommand } from './agent/drift-offline.ts';
 import { diagnoseCommand } from './agent/diagnose-offline.ts';
 import { gatherEvidence } from './agent/evidence.ts';
@@ -111,9 +113,8 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     collectDefaultMetrics({ register: registry });
     const metrics = createAgentMetrics(registry);
 
-    const model =
-      overrides.model ??
-      (config.models.primary || config.models.secondary
+    const router =
+      config.models.primary || config.models.secondary
         ? createModelRouter(config.models, {
             audit: (r) =>
               store.audit(
@@ -130,7 +131,8 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
               ),
             logger: log.child({ component: 'models' }),
           })
-        : undefined);
+        : undefined;
+    const model = overrides.model ?? router;
     if (!model) log.info('no OLLAMA_MODEL configured: diagnosis is rules-only');
 
     const bot = createBotApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
@@ -159,7 +161,18 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         worker: overrides.workerPollMs ? { pollMs: overrides.workerPollMs } : undefined,
       },
     );
-    installHandlers(bot, { agent, chatIds: config.telegram.chatIds, log });
+    const drift = createDriftService(config, {
+      orm,
+      cluster,
+      chat: createDriftNotifier(bot.api),
+      proposer: agent,
+      model: router, // undefined → rules-based interpretation, marked as such
+      audit: (e) => store.audit(e, new Date()),
+      roleOf: (id) => agent.roleOf(id),
+      clock: { now: () => new Date() },
+      log,
+    }); // undefined when no drift source is configured
+    installHandlers(bot, { agent, drift, chatIds: config.telegram.chatIds, log });
     // Telegram being unreachable must not stop alert intake: the first getMe is awaited, later
     // attempts continue in the background and bring the bot up when Telegram answers.
     let stopping = false;
@@ -190,6 +203,8 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
 
     await agent.start();
     stops.push(() => agent.stop());
+    drift?.start();
+    stops.push(async () => drift?.stop());
 
     if (delivery === 'polling') {
       let runner: RunnerHandle | undefined;
@@ -211,7 +226,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
       });
     }
     if (overrides.schedules !== false) {
-      const schedules: Schedules = startSchedules(agent, log, { timezone: config.timezone });
+      const schedules: Schedules = startSchedules(agent, log, { timezone: config.timezone, drift, driftCron: config.drift.scanCron });
       stops.push(() => schedules.stop());
     }
     log.info({ url: `http://${host}:${address.port}`, delivery, chats: config.telegram.chatIds }, 'watchkeeper is up');

@@ -30,16 +30,67 @@ export interface Timed<T> {
   req: T;
 }
 
+/** One traced call of Watchkeeper's store, cluster, notifier or model (epoch ms, fractional). */
+export interface Span {
+  name: string;
+  start: number;
+  end: number;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * Wraps every method of `target` (own and prototype, not the constructor) so that each call is
+ * recorded as a {@link Span} named `label.method`. For profiling runs only: it adds a little
+ * overhead to every call.
+ */
+export function traceCalls(target: object, label: string, spans: Span[]): void {
+  const names = new Set<string>();
+  for (let o: object | null = target; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const n of Object.getOwnPropertyNames(o)) if (n !== 'constructor') names.add(n);
+  }
+  const t = target as Record<string, unknown>;
+  for (const n of names) {
+    const fn = t[n];
+    if (typeof fn !== 'function') continue;
+    t[n] = function (this: unknown, ...args: unknown[]) {
+      const span = { name: `${label}.${n}`, start: epochNow(), end: Number.NaN };
+      spans.push(span);
+      const done = () => void (span.end = epochNow());
+      try {
+        const out = (fn as (...a: unknown[]) => unknown).apply(this, args);
+        if (out instanceof Promise) return out.finally(done);
+        done();
+        return out;
+      } catch (err) {
+        done();
+        throw err;
+      }
+    };
+  }
+}
+
 /** Options of {@link startBenchStack}. */
 export interface BenchStackOptions {
   /** Extra or overriding configuration variables. */
   env?: Record<string, string>;
   /** Controller period of the Kubernetes fake, ms (default 15). */
   rolloutStepMs?: number;
+  /**
+   * Run the fake's controller on its timer (default true). With false it moves only when the
+   * benchmark calls `fake.tick()`/`fake.waitForRollout()`: its CPU time (a full pass over every
+   * object per step) then stays out of the measured windows, as a real cluster's controllers do.
+   */
+  autoTick?: boolean;
   /** Poll interval of the emulator's update pump, ms (default 2). */
   pumpIntervalMs?: number;
   /** Telegram API throttling as in production (default false, like the e2e stack). */
   throttle?: boolean;
+  /**
+   * Record every call Watchkeeper makes to its store, cluster, notifier and model as
+   * {@link BenchStack.spans} (profiling; default false).
+   */
+  trace?: boolean;
   /** Model name scripted on the Ollama stub and configured as OLLAMA_MODEL. */
   model: string;
   /** The stub's reply to every diagnosis call. */
@@ -58,6 +109,8 @@ export interface BenchStack {
   k8s: Array<Timed<K8sRequest>>;
   /** Model requests with arrival times, oldest first. */
   model: Array<Timed<ModelRequest>>;
+  /** Traced calls when `trace` is on, in start order. */
+  spans: Span[];
   /** Updates handed to the bot, with the time the pump handed them over. */
   delivered: Array<Timed<Update>>;
   /** POSTs a body to the Alertmanager webhook with the bearer token. */
@@ -95,7 +148,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   try {
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
-    const fake = await startK8sFake({ rolloutStepMs: options.rolloutStepMs ?? 15 });
+    const fake = await startK8sFake({ rolloutStepMs: options.rolloutStepMs ?? 15, autoTick: options.autoTick });
     cleanups.push(() => fake.close());
     const k8s: Array<Timed<K8sRequest>> = [];
     timestampPushes(fake.requests, k8s);
@@ -133,6 +186,15 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       logger,
     });
     cleanups.push(() => wk.stop());
+    const spans: Span[] = [];
+    if (options.trace) {
+      // The agent's ports are private fields; reaching them at run time is fine for profiling.
+      const deps = (wk.agent as unknown as { deps: { cluster: object; notifier: object; model?: object } }).deps;
+      traceCalls(wk.store, 'store', spans);
+      traceCalls(deps.cluster, 'k8s', spans);
+      traceCalls(deps.notifier, 'telegram', spans);
+      if (deps.model) traceCalls(deps.model, 'model', spans);
+    }
     const delivered: Array<Timed<Update>> = [];
     emu.deliverTo(
       (update) => {
@@ -152,6 +214,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       k8s,
       model,
       delivered,
+      spans,
       errors,
       post: (body) =>
         fetch(`${wk.url}/webhooks/alertmanager`, {

@@ -5,6 +5,7 @@
 import { Composer, type Context } from 'grammy';
 import type { Agent } from '../agent/index.ts';
 import { parseTargetRef } from '../domain/targets.ts';
+import { DRIFT_COMMAND } from './drift.ts';
 import { cardKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
 
 /** Every command with its menu description and usage; /help prints this table. */
@@ -16,6 +17,7 @@ export const COMMANDS = [
   { command: 'diagnose', description: 'Diagnose a workload now (nothing is changed)', usage: '/diagnose <namespace>/<kind>/<name>' },
   { command: 'approvals', description: 'Proposals waiting for a decision', usage: '/approvals' },
   { command: 'playbooks', description: 'What Watchkeeper learned, with trust scores', usage: '/playbooks' },
+  DRIFT_COMMAND,
 ] as const;
 
 /** The /help text. */

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { Agent } from '../agent/index.ts';
 import { approvalsComposer, type BotContext } from './approvals.ts';
 import { conversationsComposer } from './conversations.ts';
+import { driftComposer } from './drift.ts';
+import type { DriftService } from '../agent/drift/index.ts';
 import { chatAllowlist } from './auth.ts';
 import { COMMANDS, commandsComposer } from './commands.ts';
 
@@ -39,13 +41,18 @@ export function createBotApi(opts: BotOptions): Bot<BotContext> {
  * Installs the handlers: chat allowlist, commands, approval buttons, and `bot.catch` (one error
  * funnel: a failing update is logged and never crashes the process).
  */
-export function installHandlers(bot: Bot<BotContext>, deps: { agent: Agent; chatIds: readonly number[]; log: Logger }): void {
+export function installHandlers(
+  bot: Bot<BotContext>,
+  deps: { agent: Agent; drift?: DriftService; chatIds: readonly number[]; log: Logger },
+): void {
   const log = deps.log.child({ component: 'bot' });
   bot.use(chatAllowlist(deps.chatIds, log));
   // Updates of one chat run one at a time (the runner runs updates concurrently); conversation
   // state is per chat and would race otherwise.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(conversationsComposer(deps.agent));
+  // After the conversations plugin (Adopt asks for confirmation), before the approvals' catch-all.
+  if (deps.drift) bot.use(driftComposer(deps.drift, log));
   bot.use(commandsComposer(deps.agent));
   bot.use(approvalsComposer(deps.agent, log));
   bot.catch(async (err) => {

@@ -89,15 +89,18 @@ export function parseAlertmanagerPayload(body: unknown): ParseResult {
         'expected {"version":"4","groupKey":…,"status":…,"alerts":[…]}',
     };
   }
-  const parsed = AlertmanagerPayloadSchema.safeParse(body);
-  if (!parsed.success) {
-    const message = parsed.error.issues
-      .slice(0, 10)
-      .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
-      .join('; ');
-    return { kind: 'invalid', message: `Not an Alertmanager v4 webhook payload: ${message}` };
+  let p = validPayload(body);
+  if (!p) {
+    const parsed = AlertmanagerPayloadSchema.safeParse(body);
+    if (!parsed.success) {
+      const message = parsed.error.issues
+        .slice(0, 10)
+        .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
+        .join('; ');
+      return { kind: 'invalid', message: `Not an Alertmanager v4 webhook payload: ${message}` };
+    }
+    p = parsed.data;
   }
-  const p = parsed.data;
   return {
     kind: 'ok',
     group: {
@@ -119,6 +122,80 @@ export function parseAlertmanagerPayload(body: unknown): ParseResult {
       })),
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast path: zod costs ~15 µs per alert, close to a third of the server's own CPU time for a
+// delivery of 25 alerts (webhook bench). A body that certainly passes AlertmanagerPayloadSchema
+// is checked by hand with the same rules and returned in the shape zod produces (known fields
+// only, defaults filled in). Anything else — a wrong type, a missing field, null, a `__proto__`
+// label name (zod drops it) — returns undefined, and zod decides and words the error, so the
+// answers do not change.
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An object of string values (labelSet), or undefined. */
+function validLabels(v: unknown): Record<string, string> | undefined {
+  if (!isObject(v)) return undefined;
+  for (const k in v) {
+    if (k === '__proto__' || typeof v[k] !== 'string') return undefined;
+  }
+  return v as Record<string, string>;
+}
+
+/** labelSet.optional().default({}) */
+function validOptionalLabels(v: unknown): Record<string, string> | undefined {
+  return v === undefined ? {} : validLabels(v);
+}
+
+function validTimestamp(v: unknown): v is string {
+  return typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v));
+}
+
+const isStatus = (v: unknown): v is 'firing' | 'resolved' => v === 'firing' || v === 'resolved';
+
+/** z.string().optional().default(d) */
+function validOptionalString(v: unknown, d: string): string | undefined {
+  return v === undefined ? d : typeof v === 'string' ? v : undefined;
+}
+
+function validAlert(v: unknown): AlertmanagerPayload['alerts'][number] | undefined {
+  if (!isObject(v)) return undefined;
+  const { status, labels, annotations, startsAt, endsAt, generatorURL, fingerprint } = v;
+  if (status !== undefined && !isStatus(status)) return undefined;
+  const l = validLabels(labels);
+  if (!l || typeof l.alertname !== 'string' || l.alertname === '') return undefined;
+  const an = validOptionalLabels(annotations);
+  if (!an || !validTimestamp(startsAt)) return undefined;
+  if (endsAt !== undefined && !validTimestamp(endsAt)) return undefined;
+  if (generatorURL !== undefined && typeof generatorURL !== 'string') return undefined;
+  if (fingerprint !== undefined && typeof fingerprint !== 'string') return undefined;
+  return { status, labels: l, annotations: an, startsAt, endsAt, generatorURL, fingerprint };
+}
+
+/** The body as zod would return it when it certainly validates; undefined otherwise. */
+function validPayload(body: unknown): AlertmanagerPayload | undefined {
+  if (!isObject(body)) return undefined;
+  const { version, groupKey, status, alerts } = body;
+  if (version !== '4' || typeof groupKey !== 'string' || groupKey.length < 1 || !isStatus(status)) return undefined;
+  const receiver = validOptionalString(body.receiver, '');
+  const externalURL = validOptionalString(body.externalURL, '');
+  const groupLabels = validOptionalLabels(body.groupLabels);
+  const commonLabels = validOptionalLabels(body.commonLabels);
+  const commonAnnotations = validOptionalLabels(body.commonAnnotations);
+  if (receiver === undefined || externalURL === undefined || !groupLabels || !commonLabels || !commonAnnotations) return undefined;
+  if (!Array.isArray(alerts) || alerts.length < 1) return undefined;
+  const out: AlertmanagerPayload['alerts'] = [];
+  for (const a of alerts) {
+    const alert = validAlert(a);
+    if (!alert) return undefined;
+    out.push(alert);
+  }
+  return { version, groupKey, status, receiver, groupLabels, commonLabels, commonAnnotations, externalURL, alerts: out };
 }
 
 /** An object with an alert's own fields (`labels`, `startsAt`) and none of a webhook body's. */

@@ -5,11 +5,16 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/index.ts';
+import { scheduleDriftScan, type ScheduledDrift } from './drift.ts';
 
 /** Options for {@link startSchedules}. */
 export interface ScheduleOptions {
   /** IANA time zone of the schedules. */
   timezone: string;
+  /** Drift scanning, when drift sources are configured. */
+  drift?: ScheduledDrift;
+  /** Cron expression of the drift scan (default hourly). */
+  driftCron?: string;
 }
 
 /** A running set of schedules. */
@@ -21,6 +26,7 @@ export interface Schedules {
  * Starts the schedules:
  * - `approval-expiry`, every minute: undecided cards past their TTL are expired and edited.
  * - `snooze-wake`, every minute: cards snoozed with "Later" whose time has come are re-posted.
+ * - `drift-scan`, hourly by default (DRIFT_SCAN_CRON), when drift sources are configured.
  */
 export function startSchedules(agent: Agent, log: Logger, opts: ScheduleOptions): Schedules {
   const jlog = log.child({ component: 'jobs' });
@@ -44,9 +50,13 @@ export function startSchedules(agent: Agent, log: Logger, opts: ScheduleOptions)
   };
   add('approval-expiry', '* * * * *', () => agent.expireApprovals());
   add('snooze-wake', '* * * * *', () => agent.wakeSnoozed());
+  const driftSchedule = opts.drift
+    ? scheduleDriftScan(opts.drift, log, { cron: opts.driftCron ?? '0 * * * *', timezone: opts.timezone })
+    : undefined;
   return {
     async stop() {
       await Promise.all(tasks.map((t) => t.destroy()));
+      await driftSchedule?.stop();
     },
   };
 }

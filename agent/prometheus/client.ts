@@ -14,7 +14,7 @@ export interface PrometheusPort {
   activeTargets(): Promise<ScrapeTarget[]>;
   /** Alerting rules of every group (recording rules left out). */
   alertingRules(): Promise<AlertingRule[]>;
-  /** Metric names having series that match `selector`, e.g. `{namespace="shop",pod=~"web-.*"}`. */
+  /** Metric names having series in the last hour that match `selector`, e.g. `{namespace="shop",pod=~"web-.*"}`. */
   metricNames(selector: string): Promise<string[]>;
 }
 
@@ -115,7 +115,9 @@ export class PrometheusHttp implements PrometheusPort {
   }
 
   async metricNames(selector: string): Promise<string[]> {
-    const data = await this.get<string[]>(`/api/v1/label/__name__/values?match[]=${encodeURIComponent(selector)}`);
+    // the last hour only: series of pods that are gone long ago do not count, and the query stays cheap
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const data = await this.get<string[]>(`/api/v1/label/__name__/values?match[]=${encodeURIComponent(selector)}&start=${start}`);
     return Array.isArray(data) ? data : [];
   }
 }

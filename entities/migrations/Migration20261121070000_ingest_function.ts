@@ -44,6 +44,10 @@ declare
   c_severities constant text[] := array['critical', 'error', 'warning', 'info', 'none'];
   v_received int := jsonb_array_length(p_alerts);
   v_ids bigint[];
+  v_fingerprints text[];
+  v_starts timestamptz[];
+  v_statuses text[];
+  v_severities text[];
   v_stored int;
   v_firing int;
   v_firing_rank int;
@@ -66,9 +70,12 @@ begin
       from jsonb_to_recordset(p_alerts) as x(fingerprint text, status text, "startsAt" timestamptz, "endsAt" timestamptz,
                                              alertname text, severity text, labels jsonb, annotations jsonb, "generatorURL" text)
     on conflict on constraint alert_fingerprint_starts_at_status_unique do nothing
-    returning id
+    returning id, fingerprint, starts_at, status, severity
   )
-  select coalesce(array_agg(ins.id), '{}'), count(*) into v_ids, v_stored from ins;
+  select coalesce(array_agg(ins.id), '{}'), count(*), array_agg(ins.fingerprint), array_agg(ins.starts_at),
+         array_agg(ins.status), array_agg(ins.severity)
+    into v_ids, v_stored, v_fingerprints, v_starts, v_statuses, v_severities
+    from ins;
 
   if v_stored = 0 then
     return jsonb_build_object('received', v_received, 'stored', 0, 'incidentChange', 'none');
@@ -76,11 +83,16 @@ begin
 
   -- New firing alerts, minus late ones (their instance already has a resolved row, possibly one
   -- inserted just now), and the rank of their worst severity.
-  select count(*), min(coalesce(array_position(c_severities, lower(a.severity)), 3))
+  -- (The statements reading alert run through EXECUTE, planned for their actual values and the
+  -- table's current size at each call: a cached generic plan, made while the table was small — a
+  -- fresh database, a truncate — would keep its sequential scans as the table grows.)
+  execute $q$
+    select count(*), min(coalesce(array_position($1, lower(a.severity)), 3))
+      from unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[]) as a(fingerprint, starts_at, status, severity)
+     where a.status = 'firing'
+       and not exists (select 1 from alert r where r.fingerprint = a.fingerprint and r.starts_at = a.starts_at and r.status = 'resolved')$q$
     into v_firing, v_firing_rank
-    from alert a
-   where a.id = any(v_ids) and a.status = 'firing'
-     and not exists (select 1 from alert r where r.fingerprint = a.fingerprint and r.starts_at = a.starts_at and r.status = 'resolved');
+    using c_severities, v_fingerprints, v_starts, v_statuses, v_severities;
 
   if v_incident_id is null then
     -- None was open before the insert: look again, where the former code looked (a concurrent
@@ -123,14 +135,17 @@ begin
   end if;
 
   if v_link_after then
-    update alert set incident_id = v_incident_id where id = any(v_ids);
+    execute 'update alert set incident_id = $1 where id = any($2)' using v_incident_id, v_ids;
   end if;
 
   if v_firing < v_stored then
-    select count(*) into v_still_firing from (
-      select distinct on (fingerprint) status from alert where incident_id = v_incident_id
-       order by fingerprint, starts_at desc, (status = 'resolved') desc, id desc) latest
-     where latest.status = 'firing';
+    execute $q$
+      select count(*) from (
+        select distinct on (fingerprint) status from alert where incident_id = $1
+         order by fingerprint, starts_at desc, (status = 'resolved') desc, id desc) latest
+       where latest.status = 'firing'$q$
+      into v_still_firing
+      using v_incident_id;
     if v_still_firing = 0 then
       update incident set status = 'resolved', resolved_at = p_now where id = v_incident_id;
       insert into job (kind, payload, state, attempts, run_at, created_at)

@@ -262,7 +262,7 @@ describe('supports', () => {
 
   it('keys every action by its kind', () => {
     for (const [kind, action] of Object.entries(ACTION_CATALOG)) expect(action.kind).toBe(kind);
-    expect(Object.keys(ACTION_CATALOG).sort()).toEqual(['delete_pod', 'escalate', 'none', 'raise_memory', 'restart', 'rollback', 'scale']);
+    expect(Object.keys(ACTION_CATALOG).sort()).toEqual(['apply_manifest', 'delete_pod', 'escalate', 'none', 'raise_memory', 'restart', 'rollback', 'scale']);
   });
 });
 

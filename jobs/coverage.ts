@@ -1,0 +1,72 @@
+/**
+ * Coverage schedules (node-cron): the hourly discovery + evaluation and the daily digest at a
+ * configured local time and time zone. Each run has its own try/catch: a failing run is logged
+ * and the schedule goes on; runs of one schedule never overlap.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { CoverageService } from '../agent/coverage/index.ts';
+
+/** Options of {@link startCoverageSchedules}. */
+export interface CoverageScheduleOptions {
+  /** IANA time zone of both schedules, e.g. `Europe/Berlin`. */
+  timezone: string;
+  /** Digest time, `HH:MM` (24 h) in `timezone`, e.g. `09:00`. */
+  digestTime: string;
+  /** Cron expression of the evaluation (default `7 * * * *`: hourly, off the full hour). */
+  evaluationCron?: string;
+}
+
+/** Running coverage schedules. */
+export interface CoverageSchedules {
+  /** Stops both schedules (a run in progress finishes on its own). */
+  stop(): Promise<void>;
+}
+
+/**
+ * `HH:MM` → the cron expression `M H * * *`.
+ * @throws Error when the time is not a valid 24-hour `HH:MM`.
+ */
+export function digestCron(time: string): string {
+  const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(time.trim());
+  if (!m) throw new Error(`digest time must be HH:MM (24 h), got "${time}"`);
+  return `${Number(m[2])} ${Number(m[1])} * * *`;
+}
+
+/**
+ * Starts the schedules:
+ * - `coverage-evaluation` (hourly by default): discovery, evaluation, pruning of old history;
+ * - `coverage-digest` (daily at `digestTime`): posts the digest (re-evaluating first when stale).
+ * @returns a handle to stop them.
+ */
+export function startCoverageSchedules(coverage: Pick<CoverageService, 'run' | 'postDigest'>, log: Logger, opts: CoverageScheduleOptions): CoverageSchedules {
+  const jlog = log.child({ component: 'jobs.coverage' });
+  const tasks: ScheduledTask[] = [];
+  const add = (name: string, expression: string, run: () => Promise<unknown>) => {
+    tasks.push(
+      cron.schedule(
+        expression,
+        async () => {
+          const t0 = Date.now();
+          try {
+            const result = await run();
+            jlog.info({ job: name, result, ms: Date.now() - t0 }, 'coverage job done');
+          } catch (err) {
+            jlog.error({ err, job: name }, 'coverage job failed; will run again at its next time');
+          }
+        },
+        { name, timezone: opts.timezone, noOverlap: true },
+      ),
+    );
+  };
+  add('coverage-evaluation', opts.evaluationCron ?? '7 * * * *', async () => {
+    const { discovery, evaluation } = await coverage.run();
+    return { discovery: discovery.status, assets: evaluation.assets, evaluation: evaluation.status, overall: evaluation.summary.overall, changedCells: evaluation.changedCells };
+  });
+  add('coverage-digest', digestCron(opts.digestTime), () => coverage.postDigest());
+  return {
+    async stop() {
+      await Promise.all(tasks.map((t) => t.destroy()));
+    },
+  };
+}
