@@ -32,6 +32,9 @@ import { createModelRouter } from './agent/llm/index.ts';
 import { AlertmanagerSilences } from './agent/alertmanager/silences.ts';
 import { createDriftService } from './agent/drift/index.ts';
 import { createDriftNotifier } from './bot/drift.ts';
+import { CoverageService } from './agent/coverage/index.ts';
+import { PrometheusHttp } from './agent/prometheus/client.ts';
+import { createCoverageNotifier } from './bot/coverage.ts';
 import { driftDiffCommand } from './agent/drift-offline.ts';
 import { diagnoseCommand } from './agent/diagnose-offline.ts';
 import { gatherEvidence } from './agent/evidence.ts';
@@ -172,7 +175,28 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
       clock: { now: () => new Date() },
       log,
     }); // undefined when no drift source is configured
-    installHandlers(bot, { agent, drift, chatIds: config.telegram.chatIds, log });
+    const coverage = new CoverageService(
+      {
+        orm,
+        cluster,
+        prometheus: config.coverage.prometheus ? new PrometheusHttp(config.coverage.prometheus) : undefined,
+        proposer: agent,
+        notifier: createCoverageNotifier(bot.api, { log }),
+        clock: { now: () => new Date() },
+        log,
+      },
+      {
+        chatId: config.coverage.chatId ?? config.telegram.chatIds[0],
+        criticalNamespaces: config.policy.criticalNamespaces,
+        excludeNamespaces: config.coverage.excludeNamespaces,
+        windowDays: config.coverage.windowDays,
+        heatmapRows: config.coverage.heatmapRows,
+        topRed: config.coverage.topRed,
+        ruleLabels: config.coverage.ruleLabels,
+        timezone: config.coverage.timezone,
+      },
+    );
+    installHandlers(bot, { agent, drift, coverage, chatIds: config.telegram.chatIds, log });
     // Telegram being unreachable must not stop alert intake: the first getMe is awaited, later
     // attempts continue in the background and bring the bot up when Telegram answers.
     let stopping = false;
@@ -226,7 +250,12 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
       });
     }
     if (overrides.schedules !== false) {
-      const schedules: Schedules = startSchedules(agent, log, { timezone: config.timezone, drift, driftCron: config.drift.scanCron });
+      const schedules: Schedules = startSchedules(agent, log, {
+        timezone: config.timezone,
+        drift,
+        driftCron: config.drift.scanCron,
+        coverage: config.coverage.enabled ? { service: coverage, ...config.coverage } : undefined,
+      });
       stops.push(() => schedules.stop());
     }
     log.info({ url: `http://${host}:${address.port}`, delivery, chats: config.telegram.chatIds }, 'watchkeeper is up');

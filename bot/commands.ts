@@ -6,6 +6,7 @@ import { Composer, type Context } from 'grammy';
 import type { Agent } from '../agent/index.ts';
 import { parseTargetRef } from '../domain/targets.ts';
 import { DRIFT_COMMAND } from './drift.ts';
+import { COVERAGE_COMMANDS } from './coverage.ts';
 import { cardKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
 
 /** Every command with its menu description and usage; /help prints this table. */
@@ -18,6 +19,7 @@ export const COMMANDS = [
   { command: 'approvals', description: 'Proposals waiting for a decision', usage: '/approvals' },
   { command: 'playbooks', description: 'What Watchkeeper learned, with trust scores', usage: '/playbooks' },
   DRIFT_COMMAND,
+  ...COVERAGE_COMMANDS,
 ] as const;
 
 /** The /help text. */

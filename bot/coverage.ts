@@ -21,7 +21,7 @@ import {
   type RedAssetLine,
   type RuleProposalOutcome,
 } from '../agent/coverage/index.ts';
-import type { CellStatus, Dimension } from '../domain/coverage/types.ts';
+import type { CellStatus } from '../domain/coverage/types.ts';
 import { ASSET_KINDS, DIMENSION_LABELS } from '../domain/coverage/types.ts';
 import { displayName } from './approvals.ts';
 import { escapeHtml } from './cards.ts';
@@ -292,4 +292,3 @@ export function createCoverageNotifier(api: Api, options: CoverageNotifierOption
   };
 }
 
-export type { Dimension };

@@ -11,6 +11,7 @@ import type { Agent } from '../agent/index.ts';
 import { approvalsComposer, type BotContext } from './approvals.ts';
 import { conversationsComposer } from './conversations.ts';
 import { driftComposer } from './drift.ts';
+import { coverageComposer, type CoverageCommands } from './coverage.ts';
 import type { DriftService } from '../agent/drift/index.ts';
 import { chatAllowlist } from './auth.ts';
 import { COMMANDS, commandsComposer } from './commands.ts';
@@ -43,7 +44,7 @@ export function createBotApi(opts: BotOptions): Bot<BotContext> {
  */
 export function installHandlers(
   bot: Bot<BotContext>,
-  deps: { agent: Agent; drift?: DriftService; chatIds: readonly number[]; log: Logger },
+  deps: { agent: Agent; drift?: DriftService; coverage?: CoverageCommands; chatIds: readonly number[]; log: Logger },
 ): void {
   const log = deps.log.child({ component: 'bot' });
   bot.use(chatAllowlist(deps.chatIds, log));
@@ -53,6 +54,7 @@ export function installHandlers(
   bot.use(conversationsComposer(deps.agent));
   // After the conversations plugin (Adopt asks for confirmation), before the approvals' catch-all.
   if (deps.drift) bot.use(driftComposer(deps.drift, log));
+  if (deps.coverage) bot.use(coverageComposer(deps.coverage, deps.agent, log));
   bot.use(commandsComposer(deps.agent));
   bot.use(approvalsComposer(deps.agent, log));
   bot.catch(async (err) => {

@@ -15,6 +15,11 @@ export interface CoverageScheduleOptions {
   digestTime: string;
   /** Cron expression of the evaluation (default `7 * * * *`: hourly, off the full hour). */
   evaluationCron?: string;
+  /**
+   * Run one evaluation this many ms after start, so `/coverage` has data before the first hourly
+   * run (default 15 000; `null` to wait for the schedule).
+   */
+  firstRunAfterMs?: number | null;
 }
 
 /** Running coverage schedules. */
@@ -36,7 +41,8 @@ export function digestCron(time: string): string {
 /**
  * Starts the schedules:
  * - `coverage-evaluation` (hourly by default): discovery, evaluation, pruning of old history;
- * - `coverage-digest` (daily at `digestTime`): posts the digest (re-evaluating first when stale).
+ * - `coverage-digest` (daily at `digestTime`): posts the digest (re-evaluating first when stale);
+ * - one evaluation shortly after start (`firstRunAfterMs`).
  * @returns a handle to stop them.
  */
 export function startCoverageSchedules(coverage: Pick<CoverageService, 'run' | 'postDigest'>, log: Logger, opts: CoverageScheduleOptions): CoverageSchedules {
@@ -64,8 +70,12 @@ export function startCoverageSchedules(coverage: Pick<CoverageService, 'run' | '
     return { discovery: discovery.status, assets: evaluation.assets, evaluation: evaluation.status, overall: evaluation.summary.overall, changedCells: evaluation.changedCells };
   });
   add('coverage-digest', digestCron(opts.digestTime), () => coverage.postDigest());
+  const firstRunAfterMs = opts.firstRunAfterMs === undefined ? 15_000 : opts.firstRunAfterMs;
+  const first = firstRunAfterMs === null ? undefined : setTimeout(() => void tasks[0].execute().catch(() => {}), firstRunAfterMs);
+  first?.unref();
   return {
     async stop() {
+      if (first) clearTimeout(first);
       await Promise.all(tasks.map((t) => t.destroy()));
     },
   };
