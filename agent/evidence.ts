@@ -27,6 +27,8 @@ export interface GatherOptions {
   logKeepLines?: number;
   /** Most failing containers whose logs are read. */
   maxLogs?: number;
+  /** Only what blast radius and guardrails need: workload, ReplicaSets, pods, HPA, PDB (no events, logs, nodes). */
+  lean?: boolean;
   now: Date;
 }
 
@@ -97,19 +99,24 @@ export async function gatherEvidence(cluster: ClusterPort, target: TargetRef, op
         ? { matchLabels: { 'job-name': target.name } }
         : (workload as Deployment).spec?.selector,
     );
-    if (selector !== undefined) {
-      if (target.kind === 'Deployment') {
-        ev.replicaSets = ((await attempt('replicasets', () => cluster.list('ReplicaSet', ns, { labelSelector: selector }))) ??
-          []) as ReplicaSet[];
-      }
-      ev.pods = ((await attempt('pods', () => cluster.list('Pod', ns, { labelSelector: selector }))) ?? []) as Pod[];
-    }
-    const hpas = ((await attempt('hpa', () => cluster.list('HorizontalPodAutoscaler', ns))) ?? []) as HorizontalPodAutoscaler[];
-    ev.hpa = hpas.find((h) => h.spec?.scaleTargetRef?.kind === target.kind && h.spec.scaleTargetRef.name === target.name);
-    const pdbs = ((await attempt('pdb', () => cluster.list('PodDisruptionBudget', ns))) ?? []) as PodDisruptionBudget[];
+    // Independent reads, in parallel.
+    const [replicaSets, pods, hpas, pdbs] = await Promise.all([
+      selector !== undefined && target.kind === 'Deployment'
+        ? attempt('replicasets', () => cluster.list('ReplicaSet', ns, { labelSelector: selector }))
+        : Promise.resolve([]),
+      selector !== undefined ? attempt('pods', () => cluster.list('Pod', ns, { labelSelector: selector })) : Promise.resolve([]),
+      attempt('hpa', () => cluster.list('HorizontalPodAutoscaler', ns)),
+      attempt('pdb', () => cluster.list('PodDisruptionBudget', ns)),
+    ]);
+    ev.replicaSets = (replicaSets ?? []) as ReplicaSet[];
+    ev.pods = (pods ?? []) as Pod[];
+    ev.hpa = ((hpas ?? []) as HorizontalPodAutoscaler[]).find(
+      (h) => h.spec?.scaleTargetRef?.kind === target.kind && h.spec.scaleTargetRef.name === target.name,
+    );
     const templateLabels = (workload as Deployment).spec?.template?.metadata?.labels ?? {};
-    ev.pdb = pdbs.find((p) => selectorMatches(p.spec?.selector, templateLabels));
+    ev.pdb = ((pdbs ?? []) as PodDisruptionBudget[]).find((p) => selectorMatches(p.spec?.selector, templateLabels));
   }
+  if (opts.lean) return ev;
 
   const subjects = [
     { kind: target.kind, name: target.name },

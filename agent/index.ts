@@ -193,9 +193,9 @@ export class Agent {
           afterAnswer: refresh,
         };
       case 'decided':
+        if (current.state === 'approved') this.worker.nudge();
         await this.audit(`user:${actor.id}`, `remediation.${verb}`, `remediation:${current.id}`, { output: { state: current.state } });
         this.deps.metrics?.decisions.inc({ decision: verb });
-        if (current.state === 'approved') this.worker.nudge();
         return {
           kind: 'decided',
           text:
@@ -563,6 +563,7 @@ export class Agent {
     const view = await this.cardFor(incident, rem);
     const t0 = Date.now();
     const ref = await this.deps.notifier.postIncidentCard(this.settings.alertChatId, view);
+    this.rememberShown(`${ref.chatId}:${ref.messageId}`, JSON.stringify(view));
     await this.deps.store.saveCardMessage({
       chatId: ref.chatId,
       messageId: ref.messageId,
@@ -597,7 +598,8 @@ export class Agent {
       if (current && (current.state === 'executing' || current.state === 'verifying')) await this.reconcile(current);
       return;
     }
-    await this.refreshCards(rem.incidentId).catch((err) => this.log.warn({ err }, 'card edit failed'));
+    // The "executing" edit must not hold up the action (Telegram may throttle it).
+    void this.refreshCards(rem.incidentId).catch((err) => this.log.warn({ err }, 'card edit failed'));
     const subject = `remediation:${rem.id}`;
     const ctx = this.actionContext(subject);
     const steps: string[] = [];
@@ -645,7 +647,7 @@ export class Agent {
     if (action === 'escalate' || action === 'none') return undefined;
     const now = clock.now();
     const plan = rem.plan as unknown as RemediationPlan;
-    const evidence = await gatherEvidence(cluster, rem.target, { logTailLines: 1, maxLogs: 0, now });
+    const evidence = await gatherEvidence(cluster, rem.target, { logTailLines: 1, maxLogs: 0, now, lean: true });
     const input = blastRadiusInputFromEvidence(evidence, action, rem.params);
     const history = await store.guardrailHistory(rem.target, now);
     // This remediation itself is already `executing`; it must not count against its own limit.
@@ -846,7 +848,34 @@ export class Agent {
    * Re-renders every card of an incident from the database: each card shows its own remediation;
    * only the newest card of a remediation keeps buttons (older ones were re-posted below).
    */
-  private async refreshCards(incidentId: number): Promise<void> {
+  private refreshCards(incidentId: number): Promise<void> {
+    // One refresh per incident at a time; changes arriving meanwhile are folded into one more
+    // pass (newest state wins), which keeps edits in order and within Telegram's rate limits.
+    const running = this.refreshing.get(incidentId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await this.refreshCardsNow(incidentId);
+        } while (entry.again);
+      } finally {
+        this.refreshing.delete(incidentId);
+      }
+    })();
+    this.refreshing.set(incidentId, entry);
+    return entry.done;
+  }
+
+  private readonly refreshing = new Map<number, { again: boolean; done: Promise<void> }>();
+  /** Last text+buttons sent per message (`chat:message`), to skip edits that change nothing. */
+  private readonly lastShown = new Map<string, string>();
+
+  private async refreshCardsNow(incidentId: number): Promise<void> {
     const incident = await this.deps.store.getIncident(incidentId);
     if (!incident) return;
     const messages = await this.deps.store.cardMessages(incidentId);
@@ -861,8 +890,18 @@ export class Agent {
         views.set(msg.remediationId, view);
       }
       const shown = newestOf.get(msg.remediationId) === msg.messageId ? view : { ...view, buttons: [], repostedBelow: true };
+      const key = `${msg.chatId}:${msg.messageId}`;
+      const fingerprint = JSON.stringify(shown);
+      if (this.lastShown.get(key) === fingerprint) continue;
       await this.deps.notifier.editIncidentCard({ chatId: msg.chatId, messageId: msg.messageId }, shown);
+      this.rememberShown(key, fingerprint);
     }
+  }
+
+  private rememberShown(key: string, fingerprint: string): void {
+    this.lastShown.delete(key);
+    this.lastShown.set(key, fingerprint);
+    if (this.lastShown.size > 2000) this.lastShown.delete(this.lastShown.keys().next().value!);
   }
 
   private async cardFor(incident: IncidentRow, remediation?: RemediationRow): Promise<IncidentCardView> {

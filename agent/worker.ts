@@ -71,13 +71,22 @@ export class JobWorker {
   }
 
   private drain(): Promise<void> {
-    if (this.draining || this.stopped) return this.draining ?? Promise.resolve();
+    if (this.stopped) return this.draining ?? Promise.resolve();
+    if (this.draining) {
+      // A wake-up during a claim: claim again right after it instead of waiting for the poll.
+      this.wokenWhileDraining = true;
+      return this.draining;
+    }
     this.draining = this.drainOnce().finally(() => {
       this.draining = undefined;
-      if (!this.stopped) this.schedule(this.opts.pollMs);
+      const again = this.wokenWhileDraining;
+      this.wokenWhileDraining = false;
+      if (!this.stopped) this.schedule(again ? 0 : this.opts.pollMs);
     });
     return this.draining;
   }
+
+  private wokenWhileDraining = false;
 
   private async drainOnce(): Promise<void> {
     {
