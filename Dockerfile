@@ -33,6 +33,10 @@ COPY . .
 FROM ${NODE_IMAGE} AS runtime
 # A fixed numeric uid/gid, so Kubernetes' runAsNonRoot can verify it; it exists in /etc/passwd
 # because PostgreSQL's initdb (embedded mode) looks the user up.
+# git: drift reads desired state from Git repositories and pushes adopted changes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 watchkeeper \
  && useradd --system --uid 10001 --gid watchkeeper --home-dir /app --no-create-home \
       --shell /usr/sbin/nologin watchkeeper

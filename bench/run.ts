@@ -10,6 +10,7 @@
  * Usage: `npm run bench [-- <word>…]` — with words, only files whose name contains one of them run,
  * e.g. `npm run bench -- webhook`. Also runnable directly: `npx tsx bench/run.ts webhook`.
  */
+import { spawnSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -91,13 +92,27 @@ export async function runBenches(words: readonly string[] = [], options: RunOpti
   return crashed ? 1 : 0;
 }
 
+/** Runs one bench file in a child process (same Node, same bin), its output passed through. */
+function runIsolated(file: string): number {
+  const bin = join(BENCH_DIR, '..', 'bin', 'watchkeeper-bench.js');
+  const res = spawnSync(process.execPath, [bin, file], { stdio: 'inherit' });
+  return res.status ?? 1;
+}
+
 /** Entry point when run as a script (`npx tsx bench/run.ts [word…]`) or from bin/watchkeeper-bench.js. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('Usage: npm run bench [-- <word>…]\nRuns bench/*.bench.ts (only files whose name contains a word, when given) and prints their figures.\n');
     return 0;
   }
-  const code = await runBenches(argv.filter((a) => !a.startsWith('-')));
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const files = await benchFiles(BENCH_DIR, words);
+  // Several files: each runs in its own process, so one bench's heap, caches and timers never
+  // skew another's figures (resident memory above all).
+  const code =
+    files.length > 1 && !argv.includes('--in-process')
+      ? files.map((file) => runIsolated(file)).reduce((a, b) => Math.max(a, b), 0)
+      : await runBenches(words);
   process.exitCode = code;
   // Benches close what they open; should a stray handle survive one, do not hang the run.
   setTimeout(() => process.exit(code), 5_000).unref();

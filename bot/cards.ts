@@ -132,7 +132,7 @@ export function renderKnowledgeCard(v: KnowledgeCardView): string {
   const head =
     v.kind === 'runbook'
       ? v.status === 'draft'
-        ? '📝 <b>Runbook draft</b> — publish it so it guides the next incident?'
+        ? '📝 <b>Runbook draft</b> from a verified fix — publish it to the runbooks (shown in /playbooks)?'
         : v.status === 'published'
           ? '📗 <b>Runbook published</b>'
           : '🗑 <b>Runbook draft discarded</b>'

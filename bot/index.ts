@@ -54,6 +54,7 @@ export function installHandlers(
   bot.use(conversationsComposer(deps.agent));
   // After the conversations plugin (Adopt asks for confirmation), before the approvals' catch-all.
   if (deps.drift) bot.use(driftComposer(deps.drift, log));
+  else bot.command('drift', (ctx) => ctx.reply('Drift detection is not configured: set DRIFT_REPO (and DRIFT_BRANCH, DRIFT_FOLDERS) or DRIFT_SOURCES, then restart.'));
   if (deps.coverage) bot.use(coverageComposer(deps.coverage, deps.agent, log));
   bot.use(commandsComposer(deps.agent));
   bot.use(approvalsComposer(deps.agent, log));
