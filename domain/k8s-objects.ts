@@ -31,17 +31,20 @@ export interface KObject {
   [key: string]: unknown;
 }
 
+/** Container `resources`: quantities as strings (`500m`, `256Mi`). */
 export interface ResourceRequirements {
   limits?: Record<string, string>;
   requests?: Record<string, string>;
 }
 
+/** One `env` entry; `valueFrom` references (secretKeyRef…) are never resolved. */
 export interface EnvVar {
   name: string;
   value?: string;
   valueFrom?: Record<string, unknown>;
 }
 
+/** A container of a pod spec. */
 export interface Container {
   name: string;
   image?: string;
@@ -52,6 +55,7 @@ export interface Container {
   [key: string]: unknown;
 }
 
+/** `spec` of a Pod or pod template. */
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
@@ -61,6 +65,7 @@ export interface PodSpec {
   [key: string]: unknown;
 }
 
+/** `spec.template` of a workload. */
 export interface PodTemplateSpec {
   metadata?: ObjectMeta;
   spec?: PodSpec;
@@ -80,6 +85,7 @@ export interface ContainerState {
   };
 }
 
+/** One entry of `status.containerStatuses`; `restartCount` counts restarts of the container. */
 export interface ContainerStatus {
   name: string;
   image?: string;
@@ -90,6 +96,7 @@ export interface ContainerStatus {
   lastState?: ContainerState;
 }
 
+/** A status condition (`Ready`, `Available`, `Progressing`, `MemoryPressure`…). */
 export interface Condition {
   type: string;
   status: string;
@@ -99,6 +106,7 @@ export interface Condition {
   lastUpdateTime?: string;
 }
 
+/** core/v1 Pod. */
 export interface Pod extends KObject {
   spec?: PodSpec;
   status?: {
@@ -114,11 +122,13 @@ export interface Pod extends KObject {
   };
 }
 
+/** A label selector (`matchLabels` and `matchExpressions`). */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }
 
+/** apps/v1 Deployment; replica counts in pods. */
 export interface Deployment extends KObject {
   spec?: {
     replicas?: number;
@@ -140,6 +150,7 @@ export interface Deployment extends KObject {
   };
 }
 
+/** apps/v1 ReplicaSet; its revision is the `deployment.kubernetes.io/revision` annotation. */
 export interface ReplicaSet extends KObject {
   spec?: { replicas?: number; selector?: LabelSelector; template?: PodTemplateSpec };
   status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
@@ -151,16 +162,19 @@ export interface StatefulSet extends KObject {
   status?: Record<string, unknown> & { replicas?: number; readyReplicas?: number; currentRevision?: string; updateRevision?: string };
 }
 
+/** apps/v1 DaemonSet. */
 export interface DaemonSet extends KObject {
   spec?: { selector?: LabelSelector; template?: PodTemplateSpec; [key: string]: unknown };
   status?: Record<string, unknown> & { desiredNumberScheduled?: number; numberReady?: number; numberUnavailable?: number };
 }
 
+/** batch/v1 Job. */
 export interface Job extends KObject {
   spec?: { backoffLimit?: number; template?: PodTemplateSpec; [key: string]: unknown };
   status?: { active?: number; succeeded?: number; failed?: number; conditions?: Condition[] };
 }
 
+/** core/v1 Node; `allocatable`/`capacity` as quantity strings. */
 export interface Node extends KObject {
   spec?: { unschedulable?: boolean; taints?: Array<{ key: string; value?: string; effect: string }> };
   status?: {
@@ -183,6 +197,7 @@ export interface KEvent extends KObject {
   involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string; fieldPath?: string };
 }
 
+/** autoscaling/v2 HorizontalPodAutoscaler; replica bounds in pods. */
 export interface HorizontalPodAutoscaler extends KObject {
   spec?: {
     scaleTargetRef?: { apiVersion?: string; kind: string; name: string };
@@ -192,6 +207,7 @@ export interface HorizontalPodAutoscaler extends KObject {
   status?: { currentReplicas?: number; desiredReplicas?: number; conditions?: Condition[] };
 }
 
+/** policy/v1 PodDisruptionBudget; `minAvailable`/`maxUnavailable` are counts or percentages. */
 export interface PodDisruptionBudget extends KObject {
   spec?: { minAvailable?: number | string; maxUnavailable?: number | string; selector?: LabelSelector };
   status?: { currentHealthy?: number; desiredHealthy?: number; disruptionsAllowed?: number; expectedPods?: number };

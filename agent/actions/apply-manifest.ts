@@ -53,6 +53,11 @@ function snapshot(o: KObject): KObject {
   return copy;
 }
 
+/**
+ * The catalog entry: supports `Manifest` targets only; `prepare` always refuses (Watchkeeper
+ * proposes it itself via `Agent.proposeAction`); `apply` snapshots existing objects for Undo.
+ * @throws ActionImpossible for a malformed `params.manifest`; K8sCallFailed when the server refuses.
+ */
 export const applyManifestAction: CatalogAction = {
   kind: 'apply_manifest',
   supports: (target) => target.kind === 'Manifest',
