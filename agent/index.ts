@@ -24,7 +24,7 @@ import { gatherEvidence } from './evidence.ts';
 import { ACTION_CATALOG, ActionImpossible, type ActionContext, type Applied } from './actions/index.ts';
 import { blastRadiusInputFromEvidence } from '../domain/blast-radius.ts';
 import { guardrailVerdict, planInverse, planProposal, planRemediation, type PlanPolicy, type RemediationPlan } from './plan.ts';
-import type { CardRef, Clock, ClusterPort, IncidentCardView, KnowledgeCardView, Notifier } from './ports.ts';
+import type { Clock, ClusterPort, IncidentCardView, KnowledgeCardView, Notifier } from './ports.ts';
 import { JobWorker, type WorkerOptions } from './worker.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { SilencePort } from './alertmanager/silences.ts';

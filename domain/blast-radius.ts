@@ -10,8 +10,7 @@
  * Tiers ({@link tierForScore}): `auto` ≤ 10, `human` 11–50, `dual` 51–99, `blocked` 100.
  *
  * Pure: facts about the workload are read from live state by the caller (or with
- * {@link blastRadiusInputFromEvidence}) and passed in as data. Supersedes
- * `scoreBlastRadius` of `remediation.ts`.
+ * {@link blastRadiusInputFromEvidence}) and passed in as data.
  */
 import type { ActionKind, Evidence } from './diagnosis.ts';
 import type { PodDisruptionBudget, PodSpec } from './k8s-objects.ts';

@@ -20,7 +20,7 @@
  * (only whether they changed). Pure: no I/O, no clock.
  */
 import { MODEL_ACTION_KINDS, CATEGORIES, formatTarget } from './diagnosis.ts';
-import type { ActionKind, ModelActionKind, ContainerLog, Evidence, Finding } from './diagnosis.ts';
+import type { ModelActionKind, ContainerLog, Evidence, Finding } from './diagnosis.ts';
 import type { Condition, Container, ContainerState, ContainerStatus, KEvent, Pod, ReplicaSet } from './k8s-objects.ts';
 
 /** Characters per token used by {@link estimateTokens}. */

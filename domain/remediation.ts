@@ -72,79 +72,6 @@ export function approvalsRequired(tier: Tier): number {
   }
 }
 
-/** Facts about the target that the score depends on, read from live state when planning. */
-export interface BlastRadiusInput {
-  action: ActionKind;
-  target: TargetRef;
-  /** Desired replicas of the workload (1 for a bare pod). */
-  desiredReplicas: number;
-  /** Currently available replicas. */
-  availableReplicas: number;
-  /** Pods the action touches. */
-  affectedPods: number;
-  /** Namespaces where no action may ever run (e.g. kube-system). */
-  protectedNamespaces: readonly string[];
-  /** Glob patterns of critical namespaces, e.g. `*-prod`. */
-  criticalNamespaces: readonly string[];
-  /** The workload mounts volumes / is a StatefulSet. */
-  stateful?: boolean;
-}
-
-/** Score with the reasons shown on the card. */
-export interface BlastRadius {
-  score: number;
-  tier: Tier;
-  reasons: string[];
-}
-
-/** Base risk of each catalog action (points of 100). */
-export const ACTION_BASE_RISK: Readonly<Record<ActionKind, number>> = {
-  none: 0,
-  escalate: 0,
-  delete_pod: 10,
-  restart: 15,
-  scale: 20,
-  rollback: 25,
-  raise_memory: 30,
-  apply_manifest: 20,
-};
-
-/**
- * Scores an action's blast radius, 0–100, with a reason per contribution. Hard rules score 100
- * (blocked): protected namespaces. The tier follows {@link tierForScore}.
- */
-export function scoreBlastRadius(input: BlastRadiusInput): BlastRadius {
-  const reasons: string[] = [];
-  if (input.protectedNamespaces.includes(input.target.namespace)) {
-    return { score: 100, tier: 'blocked', reasons: [`namespace ${input.target.namespace} is protected`] };
-  }
-  let score = ACTION_BASE_RISK[input.action];
-  reasons.push(`${input.action}: base risk ${score}`);
-  if (input.criticalNamespaces.some((p) => globMatch(p, input.target.namespace))) {
-    score += 25;
-    reasons.push(`namespace ${input.target.namespace} is critical (+25)`);
-  }
-  if (input.action !== 'escalate' && input.action !== 'none') {
-    if (input.desiredReplicas <= 1) {
-      score += 15;
-      reasons.push('single replica: the action means downtime (+15)');
-    } else if (input.availableReplicas < input.desiredReplicas) {
-      score += 10;
-      reasons.push(`only ${input.availableReplicas} of ${input.desiredReplicas} replicas available (+10)`);
-    }
-    if (input.affectedPods > 10) {
-      score += 10;
-      reasons.push(`${input.affectedPods} pods affected (+10)`);
-    }
-    if (input.stateful) {
-      score += 20;
-      reasons.push('stateful workload (+20)');
-    }
-  }
-  score = Math.min(99, Math.max(0, score));
-  return { score, tier: tierForScore(score), reasons };
-}
-
 /** `*` matches any run of characters; everything else is literal. */
 export function globMatch(pattern: string, value: string): boolean {
   const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
@@ -178,6 +105,3 @@ export function describeAction(action: ActionKind, target: TargetRef, params: Re
       return 'no action';
   }
 }
-
-/** Actions the executor can run today. Others are proposed as "escalate". */
-export const EXECUTABLE_ACTIONS: readonly ActionKind[] = ['restart', 'rollback'];

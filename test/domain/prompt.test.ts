@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTION_KINDS, MODEL_ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
+import { MODEL_ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
 import type { Evidence, Finding } from '../../domain/diagnosis.ts';
 import type { Deployment, KEvent, Pod, ReplicaSet } from '../../domain/k8s-objects.ts';
 import {

@@ -1,5 +1,5 @@
 /**
- * Remediation tiers, the state machine, blast-radius scoring and action wording.
+ * Remediation tiers, the state machine and action wording (blast-radius scoring: blast-radius.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { ActionKind, TargetRef } from '../../domain/diagnosis.ts';
@@ -10,10 +10,8 @@ import {
   escapeRegExp,
   globMatch,
   REMEDIATION_STATES,
-  scoreBlastRadius,
   TERMINAL_STATES,
   tierForScore,
-  type BlastRadiusInput,
   type RemediationState,
 } from '../../domain/remediation.ts';
 
@@ -89,133 +87,8 @@ describe('canTransition', () => {
   });
 });
 
+
 const target: TargetRef = { kind: 'Deployment', namespace: 'shop', name: 'web' };
-
-function input(over: Partial<BlastRadiusInput> = {}): BlastRadiusInput {
-  return {
-    action: 'restart',
-    target,
-    desiredReplicas: 3,
-    availableReplicas: 3,
-    affectedPods: 3,
-    protectedNamespaces: ['kube-system'],
-    criticalNamespaces: ['*-prod', 'production'],
-    ...over,
-  };
-}
-
-describe('scoreBlastRadius', () => {
-  it.each([
-    {
-      name: 'restart, healthy 3 replicas',
-      over: {},
-      score: 15,
-      tier: 'human',
-      reasons: ['restart: base risk 15'],
-    },
-    {
-      name: 'delete_pod at the auto boundary',
-      over: { action: 'delete_pod' as ActionKind },
-      score: 10,
-      tier: 'auto',
-      reasons: ['delete_pod: base risk 10'],
-    },
-    {
-      name: 'escalate has no risk, even single replica',
-      over: { action: 'escalate' as ActionKind, desiredReplicas: 1, stateful: true },
-      score: 0,
-      tier: 'auto',
-      reasons: ['escalate: base risk 0'],
-    },
-    {
-      name: 'protected namespace → 100 blocked, single reason',
-      over: { target: { ...target, namespace: 'kube-system' } },
-      score: 100,
-      tier: 'blocked',
-      reasons: ['namespace kube-system is protected'],
-    },
-    {
-      name: 'protected namespace blocks even escalate',
-      over: { action: 'escalate' as ActionKind, target: { ...target, namespace: 'kube-system' } },
-      score: 100,
-      tier: 'blocked',
-    },
-    {
-      name: 'critical namespace by glob *-prod',
-      over: { target: { ...target, namespace: 'shop-prod' } },
-      score: 40,
-      tier: 'human',
-      reasons: ['restart: base risk 15', 'namespace shop-prod is critical (+25)'],
-    },
-    {
-      name: 'critical namespace by exact name',
-      over: { target: { ...target, namespace: 'production' } },
-      score: 40,
-    },
-    {
-      name: 'glob does not match a prefix-only name',
-      over: { target: { ...target, namespace: 'prod-shop' } },
-      score: 15,
-    },
-    {
-      name: 'single replica means downtime',
-      over: { desiredReplicas: 1, availableReplicas: 1, affectedPods: 1 },
-      score: 30,
-      reasons: ['restart: base risk 15', 'single replica: the action means downtime (+15)'],
-    },
-    {
-      name: 'degraded availability',
-      over: { availableReplicas: 1 },
-      score: 25,
-      reasons: ['restart: base risk 15', 'only 1 of 3 replicas available (+10)'],
-    },
-    {
-      name: 'many pods affected',
-      over: { desiredReplicas: 12, availableReplicas: 12, affectedPods: 12 },
-      score: 25,
-      reasons: ['restart: base risk 15', '12 pods affected (+10)'],
-    },
-    {
-      name: 'stateful workload',
-      over: { stateful: true },
-      score: 35,
-      reasons: ['restart: base risk 15', 'stateful workload (+20)'],
-    },
-    {
-      name: 'rollback of a stateful single replica in prod → dual',
-      over: { action: 'rollback' as ActionKind, desiredReplicas: 1, availableReplicas: 0, stateful: true, target: { ...target, namespace: 'pay-prod' } },
-      score: 85,
-      tier: 'dual',
-    },
-    {
-      name: 'everything at once is capped at 99 (only hard rules reach 100)',
-      over: {
-        action: 'raise_memory' as ActionKind,
-        desiredReplicas: 20,
-        availableReplicas: 2,
-        affectedPods: 20,
-        stateful: true,
-        target: { ...target, namespace: 'pay-prod' },
-      },
-      score: 95,
-      tier: 'dual',
-    },
-  ])('$name', ({ over, score, tier, reasons }) => {
-    const r = scoreBlastRadius(input(over));
-    expect(r.score).toBe(score);
-    expect(r.tier).toBe(tier ?? tierForScore(score));
-    if (reasons) expect(r.reasons).toEqual(reasons);
-  });
-
-  it('never reaches 100 without a hard rule', () => {
-    const r = scoreBlastRadius(
-      input({ action: 'raise_memory', desiredReplicas: 1, availableReplicas: 0, affectedPods: 50, stateful: true, target: { ...target, namespace: 'x-prod' } }),
-    );
-    // 30 + 25 + 15 + 10 + 20 = 100 → capped
-    expect(r.score).toBe(99);
-    expect(r.tier).toBe('dual');
-  });
-});
 
 describe('globMatch', () => {
   it.each([
