@@ -504,7 +504,9 @@ export class Agent {
         await this.audit('worker', 'remediation.propose', `incident:${incidentId}`, {
           output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, guardrails: plan.guardrails, dryRun: plan.dryRun },
         });
-        if (plan.autoExecute && plan.dryRun?.ok) {
+        // A silenced group is muted: nothing runs on its own while nobody is shown a card.
+        const muted = plan.autoExecute ? await store.silencedUntil(incident.groupKey, now) : undefined;
+        if (plan.autoExecute && plan.dryRun?.ok && !muted) {
           // Tier auto with the guardrails passing: executed without a human, reported on the card.
           await store.autoApprove(created.id, now);
           await this.audit('auto', 'remediation.auto_approve', `remediation:${created.id}`, { output: { score: plan.blastRadius.score } });
