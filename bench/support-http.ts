@@ -17,8 +17,14 @@ export interface LoadRequest {
   headers?: Record<string, string>;
   /** JSON bodies, posted in order (each starts when a slot frees). */
   bodies: readonly string[];
-  /** Requests in flight at most. */
+  /** Requests in flight at most (connections). */
   concurrency: number;
+  /**
+   * Open-loop pacing: request i is due at start + i / ratePerS seconds, whether earlier ones have
+   * answered or not; latency is measured from the due time (no coordinated omission). Unset →
+   * closed loop (`concurrency` lanes, each sending as soon as its previous request answered).
+   */
+  ratePerS?: number;
   /** Keep the response bodies (default false: only status and latency). */
   keepResponses?: boolean;
 }
@@ -60,10 +66,10 @@ export async function postAll(req: LoadRequest): Promise<LoadResult> {
   const errors: string[] = [];
   let next = 0;
 
-  const one = (i: number) =>
+  const one = (i: number, dueAt?: number) =>
     new Promise<void>((resolve) => {
       const body = Buffer.from(req.bodies[i]);
-      const t0 = performance.now();
+      const t0 = dueAt ?? performance.now();
       const r = http.request(
         {
           agent,
@@ -101,7 +107,18 @@ export async function postAll(req: LoadRequest): Promise<LoadResult> {
     while (next < n) await one(next++);
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: Math.min(req.concurrency, n) }, lane));
+  if (req.ratePerS) {
+    const pending: Array<Promise<void>> = [];
+    for (let i = 0; i < n; i++) {
+      const due = started + (i * 1000) / req.ratePerS;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(one(i, due));
+    }
+    await Promise.all(pending);
+  } else {
+    await Promise.all(Array.from({ length: Math.min(req.concurrency, n) }, lane));
+  }
   const elapsedMs = performance.now() - started;
   return { latenciesMs, statuses, responses, elapsedMs, errors };
 }
