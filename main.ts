@@ -92,21 +92,9 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     }
   };
   try {
-    let url = overrides.databaseUrl ?? config.database.url;
-    if (!url) {
-      log.info({ dir: config.database.embeddedDir }, 'DATABASE_URL unset: starting embedded PostgreSQL');
-      const db: EmbeddedDatabase = await startEmbeddedPostgres({
-        dir: config.database.embeddedDir,
-        port: config.database.embeddedPort,
-        log: (line) => log.debug({ component: 'postgres' }, line),
-      });
-      stops.push(() => db.stop());
-      url = db.url;
-    }
-    const orm = await openOrm({ url });
-    stops.push(() => orm.close());
-    const applied = await migrateUp(orm);
-    if (applied.length) log.info({ applied }, 'migrations applied');
+    const database = await openDatabase(config, log, overrides.databaseUrl);
+    stops.push(() => database.close());
+    const { orm } = database;
     const store = new Store(orm);
 
     const kc = overrides.kubeConfig ?? loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context });
@@ -377,21 +365,49 @@ async function serve(): Promise<number> {
 }
 
 async function migrate(): Promise<number> {
-  const config = loadConfig();
-  let db: EmbeddedDatabase | undefined;
-  let url = config.database.url;
-  if (!url) {
-    db = await startEmbeddedPostgres({ dir: config.database.embeddedDir, port: config.database.embeddedPort });
-    url = db.url;
-  }
-  const orm = await openOrm({ url });
+  const database = await openDatabase(loadConfig(), pino({ level: 'silent' }));
   try {
-    const applied = await migrateUp(orm);
-    process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
+    process.stdout.write(database.applied.length ? `Applied: ${database.applied.join(', ')}\n` : 'Database is up to date.\n');
     return 0;
   } finally {
-    await orm.close();
-    await db?.stop();
+    await database.close();
+  }
+}
+
+/**
+ * Opens the database and applies pending migrations: `url`, else DATABASE_URL, else the embedded
+ * PostgreSQL in EMBEDDED_PG_DIR (started here and stopped by `close`).
+ * @returns the ORM, the migrations just applied, and `close` (ORM first, then the embedded server).
+ * @throws when PostgreSQL cannot be reached or started, or a migration fails.
+ */
+export async function openDatabase(
+  config: Readonly<Config>,
+  log: Logger,
+  url: string | undefined = config.database.url,
+): Promise<{ orm: MikroORM; applied: string[]; close: () => Promise<void> }> {
+  let embedded: EmbeddedDatabase | undefined;
+  if (!url) {
+    log.info({ dir: config.database.embeddedDir }, 'DATABASE_URL unset: starting embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres({
+      dir: config.database.embeddedDir,
+      port: config.database.embeddedPort,
+      log: (line) => log.debug({ component: 'postgres' }, line),
+    });
+    url = embedded.url;
+  }
+  const close = async () => {
+    await orm?.close();
+    await embedded?.stop();
+  };
+  let orm: MikroORM | undefined;
+  try {
+    orm = await openOrm({ url });
+    const applied = await migrateUp(orm);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    return { orm, applied, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }
 
@@ -470,16 +486,9 @@ async function exportFinetune(args: string[]): Promise<number> {
     process.stderr.write('Usage: watchkeeper export finetune [--out <file.jsonl>]\n');
     return 2;
   }
-  let db: EmbeddedDatabase | undefined;
-  let url = config.database.url;
-  if (!url) {
-    db = await startEmbeddedPostgres({ dir: config.database.embeddedDir, port: config.database.embeddedPort });
-    url = db.url;
-  }
-  const orm = await openOrm({ url });
+  const database = await openDatabase(config, pino({ level: 'silent' }));
   try {
-    await migrateUp(orm);
-    const lines = (await finetuneRecords(new Store(orm))).map((r) => JSON.stringify(r)).join('\n');
+    const lines = (await finetuneRecords(new Store(database.orm))).map((r) => JSON.stringify(r)).join('\n');
     const text = lines ? `${lines}\n` : '';
     if (out) {
       const { writeFile } = await import('node:fs/promises');
@@ -488,8 +497,7 @@ async function exportFinetune(args: string[]): Promise<number> {
     } else process.stdout.write(text);
     return 0;
   } finally {
-    await orm.close();
-    await db?.stop();
+    await database.close();
   }
 }
 

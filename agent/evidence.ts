@@ -4,7 +4,7 @@
  * PDB). Never reads Secrets. A failing read becomes a `gap`, not a failure: diagnosis goes on
  * with what it has.
  */
-import type { Evidence, TargetRef } from '../domain/diagnosis.ts';
+import { emptyEvidence, type Evidence, type TargetRef } from '../domain/diagnosis.ts';
 import type {
   Deployment,
   HorizontalPodAutoscaler,
@@ -39,16 +39,7 @@ export interface GatherOptions {
  * @throws only on programming errors; cluster failures are recorded in `evidence.gaps`.
  */
 export async function gatherEvidence(cluster: ClusterPort, target: TargetRef, opts: GatherOptions): Promise<Evidence> {
-  const ev: Evidence = {
-    target,
-    collectedAt: opts.now.toISOString(),
-    replicaSets: [],
-    pods: [],
-    events: [],
-    logs: [],
-    nodes: [],
-    gaps: [],
-  };
+  const ev = emptyEvidence(target, opts.now);
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await fn();

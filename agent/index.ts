@@ -292,20 +292,7 @@ export class Agent {
     if (existing) return { kind: 'already_decided', text: `Undo already proposed (state: ${existing.state}).`, afterAnswer: noop };
     const now = this.deps.clock.now();
     const plan = await planInverse(this.deps.cluster, rem, inverse, this.settings.policy);
-    const undo = await this.deps.store.createRemediation({
-      incidentId: rem.incidentId,
-      token: randomBytes(9).toString('base64url'),
-      action: plan.action,
-      target: plan.target,
-      params: plan.params,
-      plan: plan as unknown as Record<string, unknown>,
-      state: plan.tier === 'blocked' ? 'blocked' : 'pending',
-      approvalsRequired: plan.approvalsRequired,
-      now,
-      expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
-      undoOf: rem.id,
-      symptomsHash: rem.symptomsHash ?? undefined,
-    });
+    const undo = await this.createRemediation(rem.incidentId, plan, now, { undoOf: rem.id, symptomsHash: rem.symptomsHash ?? undefined });
     await this.audit(`user:${actor.id}`, 'remediation.undo_proposed', `remediation:${rem.id}`, {
       output: { undo: undo.id, action: plan.action, params: plan.params },
     });
@@ -377,18 +364,7 @@ export class Agent {
       return { incidentId, remediationId: existing.id };
     }
     const plan = await planProposal(this.deps.cluster, input.target, input.action, input.params, this.settings.policy, now);
-    const rem = await store.createRemediation({
-      incidentId,
-      token: randomBytes(9).toString('base64url'),
-      action: plan.action,
-      target: plan.target,
-      params: plan.params,
-      plan: plan as unknown as Record<string, unknown>,
-      state: plan.tier === 'blocked' ? 'blocked' : 'pending',
-      approvalsRequired: plan.approvalsRequired,
-      now,
-      expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
-    });
+    const rem = await this.createRemediation(incidentId, plan, now);
     await this.audit(input.actor ? `user:${input.actor.id}` : 'worker', 'remediation.propose', `incident:${incidentId}`, {
       input: { key: input.key },
       output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, dryRun: plan.dryRun },
@@ -487,20 +463,7 @@ export class Agent {
           antiPatternSince: await store.antiPatternSince(hash, diagnosis.action, clock.now()),
         });
         const now = clock.now();
-        const created = await store.createRemediation({
-          incidentId,
-          token: randomBytes(9).toString('base64url'),
-          action: plan.action,
-          target: plan.target,
-          params: plan.params,
-          plan: plan as unknown as Record<string, unknown>,
-          state: plan.tier === 'blocked' ? 'blocked' : plan.autoExecute ? 'proposed' : 'pending',
-          approvalsRequired: plan.approvalsRequired,
-          now,
-          expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
-          symptomsHash: hash,
-          confidence: diagnosis.confidence,
-        });
+        const created = await this.createRemediation(incidentId, plan, now, { symptomsHash: hash, confidence: diagnosis.confidence });
         await this.audit('worker', 'remediation.propose', `incident:${incidentId}`, {
           output: { action: plan.action, tier: plan.tier, score: plan.blastRadius.score, guardrails: plan.guardrails, dryRun: plan.dryRun },
         });
@@ -575,6 +538,32 @@ export class Agent {
       now: this.deps.clock.now(),
     });
     await this.audit('worker', 'card.post', `incident:${incidentId}`, { output: { ...ref, remediation: rem?.id ?? null }, durationMs: Date.now() - t0 });
+  }
+
+  /**
+   * Stores a planned remediation: `blocked` when the plan is, `proposed` when it may run on its
+   * own (auto tier), else `pending` a decision; with a fresh opaque callback token and the
+   * approval TTL from settings.
+   */
+  private createRemediation(
+    incidentId: number,
+    plan: RemediationPlan,
+    now: Date,
+    extra: { undoOf?: number; symptomsHash?: string; confidence?: number } = {},
+  ): Promise<RemediationRow> {
+    return this.deps.store.createRemediation({
+      incidentId,
+      token: randomBytes(9).toString('base64url'),
+      action: plan.action,
+      target: plan.target,
+      params: plan.params,
+      plan: plan as unknown as Record<string, unknown>,
+      state: plan.tier === 'blocked' ? 'blocked' : plan.autoExecute ? 'proposed' : 'pending',
+      approvalsRequired: plan.approvalsRequired,
+      now,
+      expiresAt: new Date(now.getTime() + this.settings.approvalTtlS * 1000),
+      ...extra,
+    });
   }
 
   /** Brings snoozed cards back: pending again, re-posted as a new message. @returns how many woke. */

@@ -4,7 +4,7 @@
  * follows: `auto` (guardrails allow, auto-execution on) runs at once; `human`/`dual` get a card;
  * `blocked` gets a card without an execute button.
  */
-import type { ActionKind, Evidence, TargetRef } from '../domain/diagnosis.ts';
+import { emptyEvidence, type ActionKind, type Evidence, type TargetRef } from '../domain/diagnosis.ts';
 import {
   blastRadiusInputFromEvidence,
   scoreBlastRadius,
@@ -283,14 +283,7 @@ export async function planProposal(
     ? await cluster.get(target.kind as 'Deployment', target.namespace, target.name).catch(() => undefined)
     : undefined;
   const evidence: Evidence = {
-    target,
-    collectedAt: now.toISOString(),
-    replicaSets: [],
-    pods: [],
-    events: [],
-    logs: [],
-    nodes: [],
-    gaps: [],
+    ...emptyEvidence(target, now),
     ...(target.kind === 'Deployment' && workload ? { deployment: workload } : {}),
     ...(target.kind === 'StatefulSet' && workload ? { statefulSet: workload } : {}),
     ...(target.kind === 'DaemonSet' && workload ? { daemonSet: workload } : {}),

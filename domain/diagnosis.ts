@@ -98,6 +98,11 @@ export interface Evidence {
   gaps: string[];
 }
 
+/** Evidence with nothing gathered yet (every list empty), collected at `now`. */
+export function emptyEvidence(target: TargetRef, now: Date): Evidence {
+  return { target, collectedAt: now.toISOString(), replicaSets: [], pods: [], events: [], logs: [], nodes: [], gaps: [] };
+}
+
 /** A rule analyzer's conclusion. */
 export interface Finding {
   /** Analyzer that produced it, e.g. `pod.crash_loop`. */

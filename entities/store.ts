@@ -365,6 +365,13 @@ export class Store {
     return row ? toRemediationRow(row) : undefined;
   }
 
+  /** Remediations by id (one query), in id order; ids not found are left out. */
+  async remediationsById(ids: readonly number[]): Promise<RemediationRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.em().find(RemediationEntity, { id: { $in: [...ids] } }, { orderBy: { id: 'asc' } });
+    return rows.map(toRemediationRow);
+  }
+
   /** A remediation by its callback token. */
   async findRemediationByToken(token: string): Promise<RemediationRow | undefined> {
     const row = await this.em().findOne(RemediationEntity, { token });
@@ -523,12 +530,7 @@ export class Store {
       `update remediation set state = 'expired', updated_at = ? where state = 'pending' and expires_at < ? returning id`,
       [now, now],
     );
-    const out: RemediationRow[] = [];
-    for (const r of rows) {
-      const rem = await this.getRemediation(r.id);
-      if (rem) out.push(rem);
-    }
-    return out;
+    return this.remediationsById(rows.map((r) => r.id));
   }
 
   /** Remediations left in executing/verifying (after a crash), to reconcile. */
@@ -576,12 +578,7 @@ export class Store {
        where state = 'snoozed' and snoozed_until <= ? returning id`,
       [now, new Date(now.getTime() + approvalTtlS * 1000), now],
     );
-    const out: RemediationRow[] = [];
-    for (const r of rows) {
-      const rem = await this.getRemediation(r.id);
-      if (rem) out.push(rem);
-    }
-    return out;
+    return this.remediationsById(rows.map((r) => r.id));
   }
 
   /** Pending (and snoozed) remediations, oldest first. */
@@ -722,14 +719,16 @@ export class Store {
    * Only verified outcomes (succeeded/failed) are returned.
    */
   async finishedRemediations(): Promise<Array<{ remediation: RemediationRow; incident: IncidentRow }>> {
-    const rems = await this.em().find(RemediationEntity, { state: { $in: ['succeeded', 'failed'] } }, { orderBy: { id: 'asc' } });
-    const out: Array<{ remediation: RemediationRow; incident: IncidentRow }> = [];
-    for (const r of rems) {
-      const row = toRemediationRow(r);
-      const incident = await this.getIncident(row.incidentId);
-      if (incident) out.push({ remediation: row, incident });
-    }
-    return out;
+    const em = this.em();
+    const rems = (await em.find(RemediationEntity, { state: { $in: ['succeeded', 'failed'] } }, { orderBy: { id: 'asc' } })).map(toRemediationRow);
+    const ids = [...new Set(rems.map((r) => r.incidentId))];
+    const incidents = new Map(
+      (ids.length ? await em.find(IncidentEntity, { id: { $in: ids } }) : []).map((i) => [i.id, toIncidentRow(i)] as const),
+    );
+    return rems.flatMap((remediation) => {
+      const incident = incidents.get(remediation.incidentId);
+      return incident ? [{ remediation, incident }] : [];
+    });
   }
 
   /** Appends an audit row. */

@@ -3,7 +3,8 @@
  * configured local time and time zone. Each run has its own try/catch: a failing run is logged
  * and the schedule goes on; runs of one schedule never overlap.
  */
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { scheduleJob } from './schedule.ts';
 import type { Logger } from 'pino';
 import type { CoverageService } from '../agent/coverage/index.ts';
 
@@ -46,25 +47,9 @@ export function digestCron(time: string): string {
  * @returns a handle to stop them.
  */
 export function startCoverageSchedules(coverage: Pick<CoverageService, 'run' | 'postDigest'>, log: Logger, opts: CoverageScheduleOptions): CoverageSchedules {
-  const jlog = log.child({ component: 'jobs.coverage' });
   const tasks: ScheduledTask[] = [];
-  const add = (name: string, expression: string, run: () => Promise<unknown>) => {
-    tasks.push(
-      cron.schedule(
-        expression,
-        async () => {
-          const t0 = Date.now();
-          try {
-            const result = await run();
-            jlog.info({ job: name, result, ms: Date.now() - t0 }, 'coverage job done');
-          } catch (err) {
-            jlog.error({ err, job: name }, 'coverage job failed; will run again at its next time');
-          }
-        },
-        { name, timezone: opts.timezone, noOverlap: true },
-      ),
-    );
-  };
+  const add = (name: string, expression: string, run: () => Promise<unknown>) =>
+    tasks.push(scheduleJob(log, name, expression, run, { timezone: opts.timezone, level: 'info', label: 'coverage job' }));
   add('coverage-evaluation', opts.evaluationCron ?? '7 * * * *', async () => {
     const { discovery, evaluation } = await coverage.run();
     return { discovery: discovery.status, assets: evaluation.assets, evaluation: evaluation.status, overall: evaluation.summary.overall, changedCells: evaluation.changedCells };

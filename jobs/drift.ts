@@ -4,7 +4,8 @@
  * run at a time; a failing run is logged and the schedule goes on. (The service's rollback poll is
  * not a cron job: main.ts starts it with `drift.start()`.)
  */
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { scheduleJob } from './schedule.ts';
 import type { Logger } from 'pino';
 import type { DriftScanResult } from '../agent/drift/index.ts';
 
@@ -28,21 +29,7 @@ export interface DriftScheduleOptions {
  * @example const driftSchedule = scheduleDriftScan(drift, log, { cron: config.drift.scanCron, timezone: config.timezone });
  */
 export function scheduleDriftScan(drift: ScheduledDrift, log: Logger, opts: DriftScheduleOptions): { stop(): Promise<void> } {
-  if (!cron.validate(opts.cron)) throw new Error(`DRIFT_SCAN_CRON "${opts.cron}" is not a valid cron expression`);
-  const jlog = log.child({ component: 'jobs', job: 'drift-scan' });
-  const task: ScheduledTask = cron.schedule(
-    opts.cron,
-    async () => {
-      const t0 = Date.now();
-      try {
-        const results = await drift.scan();
-        jlog.info({ results, ms: Date.now() - t0 }, 'drift scan done');
-      } catch (err) {
-        jlog.error({ err }, 'drift scan failed; will run again at its next time');
-      }
-    },
-    { name: 'drift-scan', timezone: opts.timezone, noOverlap: true },
-  );
+  const task: ScheduledTask = scheduleJob(log, 'drift-scan', opts.cron, () => drift.scan(), { timezone: opts.timezone, level: 'info', label: 'drift scan' });
   return {
     async stop() {
       await task.destroy();

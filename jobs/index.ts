@@ -2,7 +2,8 @@
  * Scheduled jobs (node-cron). Each run has its own try/catch: a failing run is logged and the
  * schedule goes on.
  */
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { scheduleJob } from './schedule.ts';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/index.ts';
 import { scheduleDriftScan, type ScheduledDrift } from './drift.ts';
@@ -34,25 +35,9 @@ export interface Schedules {
  * - coverage evaluation (hourly) and the daily digest (COVERAGE_DIGEST_TIME), when enabled.
  */
 export function startSchedules(agent: Agent, log: Logger, opts: ScheduleOptions): Schedules {
-  const jlog = log.child({ component: 'jobs' });
   const tasks: ScheduledTask[] = [];
-  const add = (name: string, expression: string, run: () => Promise<unknown>) => {
-    tasks.push(
-      cron.schedule(
-        expression,
-        async () => {
-          const t0 = Date.now();
-          try {
-            const result = await run();
-            jlog.debug({ job: name, result, ms: Date.now() - t0 }, 'scheduled job done');
-          } catch (err) {
-            jlog.error({ err, job: name }, 'scheduled job failed; will run again at its next time');
-          }
-        },
-        { name, timezone: opts.timezone, noOverlap: true },
-      ),
-    );
-  };
+  const add = (name: string, expression: string, run: () => Promise<unknown>) =>
+    tasks.push(scheduleJob(log, name, expression, run, { timezone: opts.timezone }));
   add('approval-expiry', '* * * * *', () => agent.expireApprovals());
   add('snooze-wake', '* * * * *', () => agent.wakeSnoozed());
   const driftSchedule = opts.drift

@@ -123,7 +123,6 @@ describe('safe remediation end to end', () => {
     // The group resolves and re-fires (a new alert instance): no new card while silenced.
     await s.post(fixture02());
     await s.post(firing(fixture02(), { startsAt: new Date().toISOString(), fingerprint: 'fbab788ec4c1018c' }));
-    await s.wk.store.jobCounts();
     await new Promise((r) => setTimeout(r, 800));
     const suppressed = await s.db.query(`select * from audit_log where action = 'card.suppressed'`);
     expect(suppressed.length).toBeGreaterThanOrEqual(1);
