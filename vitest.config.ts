@@ -9,5 +9,7 @@ export default defineConfig({
     // Test files share one PostgreSQL server; each file creates its own schema.
     fileParallelism: true,
     pool: 'forks',
+    // The last line of every run is `N passed, N failed[, N skipped][, N errors]`.
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

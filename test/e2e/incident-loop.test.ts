@@ -69,7 +69,7 @@ describe('incident loop end to end', () => {
     const answer = await press.answer();
     expect(answer.text).toMatch(/Approved/);
 
-    const approved = await alertChat().waitForMessage((m) => m.message_id === card.message_id && /Approved by/.test(m.text), 8000);
+    const approved = await alertChat().waitForMessage((m) => m.message_id === card.message_id && /Approved by/.test(m.text) && m.buttons.length === 0, 8000);
     expect(approved.text).toMatch(/Approved by alice \(@user1001\) at \d\d:\d\d UTC/);
     expect(approved.buttons).toHaveLength(0);
 
