@@ -7,15 +7,7 @@
  * prints the parsed result with secrets masked.
  */
 import { z } from 'zod';
-
-/** Role of a Telegram user on the approver list (issue "Safe remediation"). */
-export type Role = 'viewer' | 'approver' | 'admin';
-
-/** One person allowed to talk to the bot, keyed by Telegram user id (`from.id`). */
-export interface Operator {
-  userId: number;
-  role: Role;
-}
+import { parseRole, ROLES, type Operator } from './domain/authz.ts';
 
 const bool = (fallback: boolean) =>
   z
@@ -62,16 +54,17 @@ const operatorList = z
     const out: Operator[] = [];
     for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
       const pieces = part.split(':').map((x) => x.trim());
-      const [id, role = 'approver'] = pieces;
+      const [id, roleText = 'approver'] = pieces;
       const userId = Number(id);
-      if (pieces.length > 2 || !/^\d+$/.test(id) || !Number.isSafeInteger(userId) || !['viewer', 'approver', 'admin'].includes(role)) {
+      const role = parseRole(roleText);
+      if (pieces.length > 2 || !/^\d+$/.test(id) || !Number.isSafeInteger(userId) || !role) {
         ctx.addIssue({
           code: 'custom',
-          message: `bad entry "${part}": use <telegram user id>[:viewer|approver|admin], e.g. 123456789:admin`,
+          message: `bad entry "${part}": use <telegram user id>[:${ROLES.join('|')}], e.g. 123456789:admin`,
         });
         return z.NEVER;
       }
-      out.push({ userId, role: role as Role });
+      out.push({ userId, role });
     }
     return out;
   });

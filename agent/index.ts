@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AlertGroup } from '../domain/alerts.ts';
 import { targetFromLabels } from '../domain/alerts.ts';
 import { formatTarget, type TargetRef } from '../domain/diagnosis.ts';
-import type { Role, Operator } from '../config.ts';
+import { can, roleOf, type Operator, type Role } from '../domain/authz.ts';
 import type { IncidentRow, IngestResult, KnowledgeRow, PlaybookRow, RemediationRow, Store } from '../entities/store.ts';
 import {
   buildIncidentCard,
@@ -153,7 +153,7 @@ export class Agent {
 
   /** Role of a Telegram user, undefined when not an operator. */
   roleOf(userId: number): Role | undefined {
-    return this.settings.operators.find((o) => o.userId === userId)?.role;
+    return roleOf(this.settings.operators, userId);
   }
 
   /**
@@ -217,12 +217,14 @@ export class Agent {
    * viewers and strangers decide nothing. A refusal is audited.
    * @returns the refusal text, or undefined when allowed.
    */
-  private async checkRole(actor: Actor, verb: string, rem: RemediationRow): Promise<string | undefined> {
+  private async checkRole(actor: Actor, verb: 'approve' | 'reject' | 'later' | 'silence' | 'undo', rem: RemediationRow): Promise<string | undefined> {
     const role = this.roleOf(actor.id);
     const tier = (rem.plan as { tier?: string }).tier;
+    const decision = can(role, `remediation.${verb}`, { tier });
     let refusal: string | undefined;
-    if (role !== 'approver' && role !== 'admin') refusal = '⛔ You are not on the approver list; nothing was changed.';
-    else if (tier === 'dual' && verb === 'approve' && role !== 'admin') refusal = '⛔ This action needs two admins (dual approval); you are an approver.';
+    if (decision.kind === 'deny') {
+      refusal = decision.reason === 'dual_needs_admin' ? '⛔ This action needs two admins (dual approval); you are an approver.' : '⛔ You are not on the approver list; nothing was changed.';
+    }
     if (refusal) {
       await this.audit(`user:${actor.id}`, `remediation.${verb}.denied`, `remediation:${rem.id}`, {
         input: { user: actor.name, role: role ?? 'none', tier },
@@ -757,8 +759,7 @@ export class Agent {
     const id = knowledgeIdOf(token);
     const entry = id === undefined ? undefined : await this.deps.store.getKnowledge(id);
     if (!entry || id === undefined) return { kind: 'stale', text: 'This card is no longer valid.', afterAnswer: noop };
-    const role = this.roleOf(actor.id);
-    if (role !== 'approver' && role !== 'admin') {
+    if (can(this.roleOf(actor.id), `knowledge.${verb}`).kind === 'deny') {
       await this.audit(`user:${actor.id}`, `knowledge.${verb}.denied`, `knowledge:${id}`, { error: 'not on the approver list' });
       return { kind: 'forbidden', text: '⛔ You are not on the approver list; nothing was changed.', afterAnswer: noop };
     }

@@ -10,6 +10,7 @@ import { type ConversationFlavor } from '@grammyjs/conversations';
 import type { Logger } from 'pino';
 import { parseCallbackData, silenceButtons, SILENCE_HOURS, type Agent, type DecisionReply } from '../agent/index.ts';
 import { REJECT_REASON_CONVERSATION } from './conversations.ts';
+import { can } from '../domain/authz.ts';
 
 /** Context with the conversations plugin installed. */
 export type BotContext = ConversationFlavor<Context>;
@@ -49,8 +50,7 @@ export function approvalsComposer(agent: Agent, log: Logger): Composer<BotContex
         reply = await agent.decideKnowledge(token, verb, actor);
         break;
       case 'silence_menu': {
-        const role = agent.roleOf(actor.id);
-        if (role !== 'approver' && role !== 'admin') {
+        if (can(agent.roleOf(actor.id), 'remediation.silence').kind === 'deny') {
           await ctx.answerCallbackQuery({ text: '⛔ You are not on the approver list; nothing was changed.', show_alert: true });
           return;
         }

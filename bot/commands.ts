@@ -4,6 +4,7 @@
  */
 import { Composer, type Context } from 'grammy';
 import type { Agent } from '../agent/index.ts';
+import { can } from '../domain/authz.ts';
 import { parseTargetRef } from '../domain/targets.ts';
 import { DRIFT_COMMAND } from './drift.ts';
 import { COVERAGE_COMMANDS } from './coverage.ts';
@@ -99,7 +100,7 @@ export function commandsComposer<C extends Context>(agent: Agent): Composer<C> {
   });
 
   c.command('diagnose', async (ctx) => {
-    if (!ctx.from || !agent.roleOf(ctx.from.id)) {
+    if (can(ctx.from ? agent.roleOf(ctx.from.id) : undefined, 'workload.diagnose').kind === 'deny') {
       await ctx.reply('Only operators may run /diagnose (it reads cluster evidence and logs). Ask an admin to add your user id to TELEGRAM_OPERATORS.');
       return;
     }

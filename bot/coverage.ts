@@ -7,7 +7,7 @@
  */
 import { Composer, InputFile, type Api, type Context } from 'grammy';
 import type { Logger } from 'pino';
-import type { Role } from '../config.ts';
+import { can, type Role } from '../domain/authz.ts';
 import {
   formatLocal,
   type AssetCoverageView,
@@ -218,8 +218,7 @@ export function coverageComposer<C extends Context>(
     }
     const fix = /^fix(?:\s+(.*))?$/i.exec(arg);
     if (fix) {
-      const role = ctx.from ? roles.roleOf(ctx.from.id) : undefined;
-      if (role !== 'approver' && role !== 'admin') {
+      if (can(ctx.from ? roles.roleOf(ctx.from.id) : undefined, 'coverage.propose_rule').kind === 'deny') {
         await ctx.reply('⛔ Only approvers and admins may propose alerting rules (/coverage fix); ask one of them.');
         return;
       }

@@ -4,7 +4,7 @@
  * {@link DriftProposer}), the local model (the model router satisfies {@link DriftModel}) and the
  * audit log. `main.ts` wires them in.
  */
-import type { Role } from '../../config.ts';
+import type { Role } from '../../domain/authz.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { CompletionOutcome, CompletionRequest, Intent } from '../llm/router.ts';
 import type { CardButton, CardRef } from '../ports.ts';

@@ -19,6 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { DriftConfig, DriftSourceConfig } from '../../config.ts';
+import { can } from '../../domain/authz.ts';
 import { formatRef, refKey, desiredRef, DEFAULT_CLUSTER_SCOPED_KINDS, type DriftOptions } from '../../domain/drift/index.ts';
 import type { KObject } from '../../domain/k8s-objects.ts';
 import { TERMINAL_STATES } from '../../domain/remediation.ts';
@@ -123,13 +124,7 @@ export class DriftService {
 
   /** True when the user is on the operator list (any role): may read reports and scan. */
   isOperator(userId: number): boolean {
-    return this.deps.roleOf(userId) !== undefined;
-  }
-
-  /** True when the user may roll back, adopt, acknowledge or ignore. */
-  canDecide(userId: number): boolean {
-    const role = this.deps.roleOf(userId);
-    return role === 'approver' || role === 'admin';
+    return can(this.deps.roleOf(userId), 'drift.scan').kind === 'allow';
   }
 
   // --- scanning ---
@@ -528,9 +523,13 @@ export class DriftService {
   // --- helpers ---
 
   /** Role and report checks shared by every decision; refusals are audited. */
-  private async checkActor(reportId: number, verb: string, actor: DriftActor): Promise<DriftReply | { report: DriftReportRow }> {
+  private async checkActor(
+    reportId: number,
+    verb: 'acknowledge' | 'ignore' | 'rollback' | 'adopt',
+    actor: DriftActor,
+  ): Promise<DriftReply | { report: DriftReportRow }> {
     const report = await this.deps.repository.getReport(reportId);
-    if (!this.canDecide(actor.id)) {
+    if (can(this.deps.roleOf(actor.id), `drift.${verb}`).kind === 'deny') {
       await this.audit(`user:${actor.id}`, `drift.${verb}.denied`, `drift:${reportId}`, {
         input: { user: actor.name, role: this.deps.roleOf(actor.id) ?? 'none' },
         error: 'not on the approver list',
