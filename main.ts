@@ -11,7 +11,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { webhookCallback, type Bot } from 'grammy';
+import type { Bot } from 'grammy';
 import type { BotContext } from './bot/approvals.ts';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import pino, { type Logger } from 'pino';
@@ -22,6 +22,7 @@ import { KubernetesCluster, loadKubeConfig } from './agent/k8s/cluster.ts';
 import { createAgentMetrics } from './agent/metrics.ts';
 import type { ModelDiagnoser } from './agent/diagnose.ts';
 import { createBotApi, installHandlers, publishCommands } from './bot/index.ts';
+import { telegramWebhook } from './bot/delivery.ts';
 import { createNotifier } from './bot/notifier.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './entities/embedded.ts';
 import { migrateUp, openOrm, type MikroORM } from './entities/orm.ts';
@@ -203,7 +204,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
       auth: { bearerToken: config.http.bearerToken, basicAuth: config.http.basicAuth },
       bodyLimitBytes: config.http.bodyLimitBytes,
       telegramWebhook:
-        delivery === 'webhook' ? webhookCallback(bot, 'express', { secretToken: config.telegram.webhookSecret }) : undefined,
+        delivery === 'webhook' ? telegramWebhook(bot, { secretToken: config.telegram.webhookSecret }) : undefined,
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));

@@ -2,7 +2,7 @@
  * The Telegram bot: assembles the feature composers, installs the API transformers (auto-retry,
  * throttling), the error funnel, and publishes the command menu.
  */
-import { Bot } from 'grammy';
+import { Bot, type ErrorHandler } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
@@ -39,35 +39,51 @@ export function createBotApi(opts: BotOptions): Bot<BotContext> {
 }
 
 /**
- * Installs the handlers: chat allowlist, commands, approval buttons, and `bot.catch` (one error
- * funnel: a failing update is logged and never crashes the process).
+ * Installs the handlers behind one error funnel, in this order: `bot.errorBoundary` (first, so it
+ * protects everything after it), chat allowlist, per-chat sequentializing, conversations, drift,
+ * coverage, commands, approval buttons.
+ *
+ * The funnel is `bot.errorBoundary`, not `bot.catch`: grammY calls `bot.catch` only when it polls
+ * (bot.start / @grammyjs/runner); in webhook mode an error escaping the middleware rejects the
+ * webhook request, Telegram sees an HTTP 500 and delivers the same update again. Inside the
+ * boundary a failing update is logged, the user gets a short apology, and the update is answered.
  */
 export function installHandlers(
   bot: Bot<BotContext>,
   deps: { agent: Agent; drift?: DriftService; coverage?: CoverageCommands; chatIds: readonly number[]; log: Logger },
 ): void {
   const log = deps.log.child({ component: 'bot' });
-  bot.use(chatAllowlist(deps.chatIds, log));
+  const guarded = bot.errorBoundary(updateFailed(log));
+  guarded.use(chatAllowlist(deps.chatIds, log));
   // Updates of one chat run one at a time (the runner runs updates concurrently); conversation
   // state is per chat and would race otherwise.
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-  bot.use(conversationsComposer(deps.agent));
+  guarded.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  guarded.use(conversationsComposer(deps.agent));
   // After the conversations plugin (Adopt asks for confirmation), before the approvals' catch-all.
-  if (deps.drift) bot.use(driftComposer(deps.drift, log));
-  else bot.command('drift', (ctx) => ctx.reply('Drift detection is not configured: set DRIFT_REPO (and DRIFT_BRANCH, DRIFT_FOLDERS) or DRIFT_SOURCES, then restart.'));
-  if (deps.coverage) bot.use(coverageComposer(deps.coverage, deps.agent, log));
-  bot.use(commandsComposer(deps.agent));
-  bot.use(approvalsComposer(deps.agent, log));
-  bot.catch(async (err) => {
-    log.error({ err: err.error, update: err.ctx.update.update_id }, 'update handling failed');
+  if (deps.drift) guarded.use(driftComposer(deps.drift, log));
+  else guarded.command('drift', (ctx) => ctx.reply('Drift detection is not configured: set DRIFT_REPO (and DRIFT_BRANCH, DRIFT_FOLDERS) or DRIFT_SOURCES, then restart.'));
+  if (deps.coverage) guarded.use(coverageComposer(deps.coverage, deps.agent, log));
+  guarded.use(commandsComposer(deps.agent));
+  guarded.use(approvalsComposer(deps.agent, log));
+}
+
+/**
+ * The bot's error funnel (handler of `bot.errorBoundary`): logs the error with the update id at
+ * level `error`, then tells the user nothing was changed (a callback query is answered, a message
+ * replied to). A failure to tell the user is logged at `warn` and swallowed, so the update is
+ * always answered normally.
+ */
+function updateFailed(log: Logger): ErrorHandler<BotContext> {
+  return async (err) => {
     const ctx = err.ctx;
+    log.error({ err: err.error, update: ctx.update.update_id, chatId: ctx.chat?.id, from: ctx.from?.id }, 'update handling failed');
     try {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Something went wrong; nothing was changed. Try again.' });
       else if (ctx.chat) await ctx.reply('Something went wrong handling that; it has been logged. Try again in a moment.');
-    } catch {
-      // Telegram itself failing: already logged above.
+    } catch (replyErr) {
+      log.warn({ err: replyErr, update: ctx.update.update_id }, 'could not tell the user that the update failed');
     }
-  });
+  };
 }
 
 /** Publishes the command menu; a failure (e.g. an emulator without setMyCommands) is logged, not fatal. */
