@@ -8,11 +8,15 @@ import {
   AutoscalingV2Api,
   BatchV1Api,
   CoreV1Api,
+  createConfiguration,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   PolicyV1Api,
+  ServerConfiguration,
   setHeaderOptions,
+  type RequestContext,
+  type ResponseContext,
 } from '@kubernetes/client-node';
 import { delimiter } from 'node:path';
 import type { KObject } from '../../domain/k8s-objects.ts';
@@ -76,16 +80,70 @@ interface KindOps {
   delete?(r: Req & { dryRun?: string }): Promise<unknown>;
 }
 
+/** Options of {@link KubernetesCluster}. */
+export interface KubernetesClusterOptions {
+  /**
+   * Deadline of one API call in ms, response body included (default 15 000). A call past it is
+   * aborted and fails with {@link K8sCallFailed} saying it timed out, so a hung API server degrades
+   * one job instead of stalling the worker.
+   */
+  requestTimeoutMs?: number;
+}
+
+/** Default deadline of one Kubernetes API call (ms). */
+export const DEFAULT_K8S_REQUEST_TIMEOUT_MS = 15_000;
+
+/** Constructor of a generated API client (what `KubeConfig.makeApiClient` takes). */
+type ApiClass<T> = new (config: ReturnType<typeof createConfiguration>) => T;
+
+/**
+ * Like client-node's `KubeConfig.makeApiClient`, plus a middleware that gives every request an
+ * `AbortSignal.timeout(timeoutMs)` (client-node's fetch honours `RequestContext.setSignal`).
+ * @throws Error when the kubeconfig has no current cluster.
+ */
+function makeApiClient<T>(kc: KubeConfig, api: ApiClass<T>, timeoutMs: number): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster; set KUBE_CONTEXT or fix the kubeconfig');
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (ctx: RequestContext) => {
+          ctx.setSignal(AbortSignal.timeout(timeoutMs));
+          return ctx;
+        },
+        post: async (res: ResponseContext) => res,
+      },
+    ],
+  });
+  return new api(config);
+}
+
+/** KubernetesObjectApi with the default namespace of the context, as its own `makeApiClient` sets it. */
+class ObjectApi extends KubernetesObjectApi {
+  withNamespaceOf(kc: KubeConfig): this {
+    this.setDefaultNamespace(kc);
+    return this;
+  }
+}
+
 /** {@link ClusterPort} backed by a real (or fake) API server. */
 export class KubernetesCluster implements ClusterPort {
   private readonly ops: Record<ClusterKind, KindOps>;
+  private readonly timeoutMs: number;
 
-  constructor(kc: KubeConfig) {
-    const core = kc.makeApiClient(CoreV1Api);
-    const apps = kc.makeApiClient(AppsV1Api);
-    const batch = kc.makeApiClient(BatchV1Api);
-    const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-    const policy = kc.makeApiClient(PolicyV1Api);
+  /**
+   * @param kc credentials and the current context's cluster
+   * @param options per-call deadline (see {@link KubernetesClusterOptions})
+   */
+  constructor(kc: KubeConfig, options: KubernetesClusterOptions = {}) {
+    const timeoutMs = (this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_K8S_REQUEST_TIMEOUT_MS);
+    const core = makeApiClient(kc, CoreV1Api, timeoutMs);
+    const apps = makeApiClient(kc, AppsV1Api, timeoutMs);
+    const batch = makeApiClient(kc, BatchV1Api, timeoutMs);
+    const autoscaling = makeApiClient(kc, AutoscalingV2Api, timeoutMs);
+    const policy = makeApiClient(kc, PolicyV1Api, timeoutMs);
     const opt = (contentType: string) => setHeaderOptions('Content-Type', contentType);
     const all = (r: ListReq) => ({ labelSelector: r.labelSelector, fieldSelector: r.fieldSelector, limit: r.limit });
     this.ops = {
@@ -150,7 +208,7 @@ export class KubernetesCluster implements ClusterPort {
       },
     };
     this.core = core;
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.objects = makeApiClient(kc, ObjectApi, timeoutMs).withNamespaceOf(kc);
   }
 
   private readonly core: CoreV1Api;
@@ -158,17 +216,19 @@ export class KubernetesCluster implements ClusterPort {
 
   async readObject(ref: { apiVersion: string; kind: string; namespace?: string; name: string }): Promise<KObject | undefined> {
     const where = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+    const t0 = performance.now();
     try {
       const obj = await this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
       return JSON.parse(JSON.stringify(obj)) as KObject;
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
-      throw wrap('get', where, err);
+      throw wrap('get', where, deadlineHit(err, t0, this.timeoutMs), this.timeoutMs);
     }
   }
 
   async applyObject(obj: KObject, options: { fieldManager: string; dryRun?: boolean; force?: boolean }): Promise<KObject> {
     const where = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
+    const t0 = performance.now();
     try {
       const res = await this.objects.patch(
         obj as Parameters<KubernetesObjectApi['patch']>[0],
@@ -180,7 +240,7 @@ export class KubernetesCluster implements ClusterPort {
       );
       return JSON.parse(JSON.stringify(res)) as KObject;
     } catch (err) {
-      throw wrap(options.dryRun ? 'apply (dry-run)' : 'apply', where, err);
+      throw wrap(options.dryRun ? 'apply (dry-run)' : 'apply', where, deadlineHit(err, t0, this.timeoutMs), this.timeoutMs);
     }
   }
 
@@ -189,7 +249,7 @@ export class KubernetesCluster implements ClusterPort {
       return plain(await this.ops[kind].read({ name, namespace }), kind);
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
-      throw wrap('get', ref(kind, namespace, name), err);
+      throw wrap('get', ref(kind, namespace, name), err, this.timeoutMs);
     }
   }
 
@@ -198,7 +258,7 @@ export class KubernetesCluster implements ClusterPort {
       const res = await this.ops[kind].list({ namespace, ...options });
       return res.items.map((i) => plain(i, kind));
     } catch (err) {
-      throw wrap('list', ref(kind, namespace, '*'), err);
+      throw wrap('list', ref(kind, namespace, '*'), err, this.timeoutMs);
     }
   }
 
@@ -209,7 +269,7 @@ export class KubernetesCluster implements ClusterPort {
       const res = await op({ name, namespace, body: patch.body, dryRun: options.dryRun ? 'All' : undefined }, PATCH_TYPES[patch.type]);
       return plain(res, kind);
     } catch (err) {
-      throw wrap(options.dryRun ? 'patch (dry-run)' : 'patch', ref(kind, namespace, name), err);
+      throw wrap(options.dryRun ? 'patch (dry-run)' : 'patch', ref(kind, namespace, name), err, this.timeoutMs);
     }
   }
 
@@ -219,7 +279,7 @@ export class KubernetesCluster implements ClusterPort {
     try {
       await op({ name, namespace, dryRun: options.dryRun ? 'All' : undefined });
     } catch (err) {
-      throw wrap('delete', ref(kind, namespace, name), err);
+      throw wrap('delete', ref(kind, namespace, name), err, this.timeoutMs);
     }
   }
 
@@ -233,7 +293,7 @@ export class KubernetesCluster implements ClusterPort {
         tailLines: options.tailLines,
       });
     } catch (err) {
-      throw wrap('log', ref('Pod', namespace, pod), err);
+      throw wrap('log', ref('Pod', namespace, pod), err, this.timeoutMs);
     }
   }
 }
@@ -249,7 +309,10 @@ function plain(obj: unknown, kind: ClusterKind): KObject {
   return o;
 }
 
-function wrap(verb: string, target: string, err: unknown): K8sCallFailed {
+function wrap(verb: string, target: string, err: unknown, timeoutMs?: number): K8sCallFailed {
+  if (isTimeout(err)) {
+    return new K8sCallFailed(verb, target, undefined, { cause: err, detail: `no answer within ${timeoutMs ?? '?'} ms (timed out)` });
+  }
   if (err instanceof ApiException) {
     const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
     const detail = (body as { message?: string } | undefined)?.message;
@@ -257,6 +320,26 @@ function wrap(verb: string, target: string, err: unknown): K8sCallFailed {
     return new K8sCallFailed(verb, target, err.code, { cause: err, detail });
   }
   return new K8sCallFailed(verb, target, undefined, { cause: err, detail: err instanceof Error ? err.message : String(err) });
+}
+
+/**
+ * client-node's KubernetesObjectApi rewrites the message of the error fetch throws, which fails on
+ * an abort (`TypeError: Cannot set property message … which has only a getter`) and hides the
+ * timeout. A non-API error at or past the deadline is the deadline.
+ * @param t0 `performance.now()` when the call started (ms)
+ */
+function deadlineHit(err: unknown, t0: number, timeoutMs: number): unknown {
+  if (err instanceof ApiException || isTimeout(err)) return err;
+  if (performance.now() - t0 >= timeoutMs) return new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError');
+  return err;
+}
+
+/** True for the error fetch throws when the request's `AbortSignal.timeout` fires. */
+function isTimeout(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.name === 'TimeoutError') return true;
+  }
+  return false;
 }
 
 function safeJson(s: string): unknown {

@@ -46,8 +46,28 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
       await orm.close();
       const a = new pg.Client({ connectionString: TEST_SERVER_URL });
       await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
+      try {
+        // pg's Pool.end() resolves before its sockets are closed: a forced drop now would kill
+        // connections still saying goodbye, and their 57P01 would surface as an uncaught error.
+        // Wait (up to 5 s) until the server has seen every connection to this database go.
+        await waitForNoConnections(a, name, 5000);
+        await a.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await a.end();
+      }
     },
   };
+}
+
+/**
+ * Polls `pg_stat_activity` until no backend is connected to `database`, or `timeoutMs` (ms) passed.
+ * @returns the number of connections still there (0 when all closed in time).
+ */
+async function waitForNoConnections(admin: pg.Client, database: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [database]);
+    if (rows[0].n === 0 || Date.now() >= deadline) return rows[0].n;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
