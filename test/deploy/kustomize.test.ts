@@ -26,7 +26,14 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 
 /** Renders one kustomization with `kubectl kustomize` and parses the YAML stream. */
 function render(dir: string): K8sObject[] {
-  const out = execFileSync('kubectl', ['kustomize', DEPLOY + dir], { encoding: 'utf8' });
+  let out: string;
+  try {
+    out = execFileSync('kubectl', ['kustomize', DEPLOY + dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('kubectl is not on PATH: the deploy/ tests render the overlays with `kubectl kustomize`; install kubectl');
+    throw new Error(`kubectl kustomize deploy/${dir} failed: ${e.stderr ?? e.message}`);
+  }
   return parseAllDocuments(out).map((d) => {
     if (d.errors.length) throw new Error(`${dir}: ${d.errors[0].message}`);
     return d.toJS() as K8sObject;
