@@ -19,7 +19,7 @@ import type { Update } from 'grammy/types';
 import { loadConfig } from '../config.ts';
 import { startWatchkeeper, type WatchkeeperHandle } from '../main.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.ts';
-import { startK8sFake, type K8sFake, type RecordedRequest as K8sRequest } from '../test/support/k8s-fake.ts';
+import { startK8sFake, type K8sFake, type RecordedRequest as K8sRequest } from '../test/support/k8s-fake/index.ts';
 import { startOllamaStub, type OllamaStub, type RecordedRequest as ModelRequest, type StubReply } from '../test/support/ollama-stub.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../test/support/telegram-emulator.ts';
 import { OPERATORS, WEBHOOK_TOKEN } from '../test/support/stack.ts';

@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment, KEvent, Pod, ReplicaSet } from '../domain/k8s-objects.ts';
-import { startK8sFake, type K8sFake } from './support/k8s-fake.ts';
+import { startK8sFake, type K8sFake } from './support/k8s-fake/index.ts';
 
 const NS = 'default';
 

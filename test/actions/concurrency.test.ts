@@ -10,7 +10,7 @@ import type { KubernetesCluster } from '../../agent/k8s/cluster.ts';
 import { K8sConflict, type ClusterPort } from '../../agent/ports.ts';
 import type { ActionKind, TargetRef } from '../../domain/diagnosis.ts';
 import type { KObject, StatefulSet } from '../../domain/k8s-objects.ts';
-import type { K8sFake } from '../support/k8s-fake.ts';
+import type { K8sFake } from '../support/k8s-fake/index.ts';
 import { seedDeployment } from '../support/workloads.ts';
 import { context, NS, startCluster, statefulSet, writes } from './support.ts';
 

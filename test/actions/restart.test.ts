@@ -8,7 +8,7 @@ import { KubernetesCluster } from '../../agent/k8s/cluster.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { DaemonSet, Deployment, Pod, StatefulSet } from '../../domain/k8s-objects.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../domain/rollout.ts';
-import { startK8sFake, type K8sFake } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
 import { seedDeployment } from '../support/workloads.ts';
 import { context, daemonSet, nodes, NS, startCluster, statefulSet, writes } from './support.ts';
 

@@ -8,7 +8,7 @@ import { ACTION_CATALOG, ActionImpossible } from '../../agent/actions/index.ts';
 import type { KubernetesCluster } from '../../agent/k8s/cluster.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { Deployment, ReplicaSet } from '../../domain/k8s-objects.ts';
-import type { K8sFake } from '../support/k8s-fake.ts';
+import type { K8sFake } from '../support/k8s-fake/index.ts';
 import { seedDeployment } from '../support/workloads.ts';
 import { context, evidence, NS, startCluster, writes } from './support.ts';
 

@@ -8,7 +8,7 @@ import { gatherEvidence } from '../../agent/evidence.ts';
 import { DEFAULT_ACTION_POLICY, type ActionContext, type ActionPolicy, type StepDetail } from '../../agent/actions/index.ts';
 import type { Evidence, TargetRef } from '../../domain/diagnosis.ts';
 import type { KObject } from '../../domain/k8s-objects.ts';
-import { startK8sFake, type K8sFake, type RecordedRequest } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake, type RecordedRequest } from '../support/k8s-fake/index.ts';
 
 export const NS = 'shop';
 

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gatherEvidence } from '../../agent/evidence.ts';
 import { KubernetesCluster } from '../../agent/k8s/cluster.ts';
-import { startK8sFake, type K8sFake } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
 import { seedDeployment } from '../support/workloads.ts';
 
 const NS = 'shop';

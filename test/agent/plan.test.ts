@@ -12,7 +12,7 @@ import { DEFAULT_PLAN_POLICY, NO_HISTORY, planPolicy, planRemediation, type Plan
 import type { ActionKind, Category, Evidence, TargetRef } from '../../domain/diagnosis.ts';
 import type { Deployment, KObject, StatefulSet } from '../../domain/k8s-objects.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../domain/rollout.ts';
-import { startK8sFake, type K8sFake } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
 import { seedDeployment, type SeedPodState } from '../support/workloads.ts';
 
 const NOW = new Date('2026-11-21T06:30:00Z');

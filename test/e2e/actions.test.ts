@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment, KObject, Pod } from '../../domain/k8s-objects.ts';
-import type { RecordedRequest } from '../support/k8s-fake.ts';
+import type { RecordedRequest } from '../support/k8s-fake/index.ts';
 import type { BotMessageView } from '../support/telegram-emulator.ts';
 import { fixture02, firing, startStack, USERS, type Stack } from '../support/stack.ts';
 import { seedDeployment } from '../support/workloads.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { startK8sFake, type K8sFake } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -16,7 +16,7 @@ import { KubernetesCluster } from '../../agent/k8s/cluster.ts';
 import { PrometheusHttp } from '../../agent/prometheus/client.ts';
 import { CoverageService } from '../../agent/coverage/index.ts';
 import { coverageComposer, createCoverageNotifier } from '../../bot/coverage.ts';
-import { startK8sFake, type K8sFake } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
 import { ruleGroupsFromObjects, startPrometheusStub, type PrometheusStub } from '../support/prometheus-stub.ts';
 import { startStack, USERS, type Stack } from '../support/stack.ts';
 import { clusterObjects, recordedRuleGroups, recordedTargets, REFS } from '../coverage/support.ts';

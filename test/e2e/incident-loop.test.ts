@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/db.ts';
-import type { K8sFake } from '../support/k8s-fake.ts';
+import type { K8sFake } from '../support/k8s-fake/index.ts';
 import type { TelegramEmulator } from '../support/telegram-emulator.ts';
 import { fixture02, firing, startStack, USERS, type Stack } from '../support/stack.ts';
 import { seedDeployment } from '../support/workloads.ts';

@@ -13,7 +13,7 @@ import { loadConfig } from '../../config.ts';
 import type { KObject } from '../../domain/k8s-objects.ts';
 import { startWatchkeeper, type WatchkeeperHandle } from '../../main.ts';
 import { createTestDatabase } from '../support/db.ts';
-import { startK8sFake, type K8sFake, type RecordedRequest } from '../support/k8s-fake.ts';
+import { startK8sFake, type K8sFake, type RecordedRequest } from '../support/k8s-fake/index.ts';
 import { fixture02, firing, OPERATORS, startStack, USERS, WEBHOOK_TOKEN, type Stack } from '../support/stack.ts';
 import { startTelegramEmulator, type BotMessageView } from '../support/telegram-emulator.ts';
 import { seedDeployment } from '../support/workloads.ts';

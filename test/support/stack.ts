@@ -8,7 +8,7 @@ import pino from 'pino';
 import { loadConfig } from '../../config.ts';
 import { startWatchkeeper, type WatchkeeperHandle } from '../../main.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
-import { startK8sFake, type K8sFake } from './k8s-fake.ts';
+import { startK8sFake, type K8sFake } from './k8s-fake/index.ts';
 import { startTelegramEmulator, type BotMessageView, type TelegramEmulator } from './telegram-emulator.ts';
 
 /** Telegram user ids of the test operators. */
