@@ -9,7 +9,8 @@
  *   namespace.
  * - `list` with namespace `''` lists every namespace; results are ordered by namespace, then name
  *   (etcd key order); `labelSelector` supports the full string syntax (`a=b`, `a==b`, `a!=b`,
- *   `a in (x,y)`, `a notin (x)`, `a`, `!a`); `fieldSelector` supports `=`, `==` and `!=` on any
+ *   `a in (x,y)`, `a notin (x)`, `a`, `!a`; parsed by `domain/selectors.ts`, as in the tests' fake API
+ *   server); `fieldSelector` supports `=`, `==` and `!=` on any
  *   dotted field path (`involvedObject.name`, `type`, `spec.nodeName`, `status.phase`, …), a
  *   missing field reading as the empty string, as the API server does for the fields it indexes.
  * - `podLog` serves the saved log of a container (last `tailLines` lines); a log saved without
@@ -20,6 +21,7 @@
  * Secrets are never served: they are dropped when the cluster is built.
  */
 import type { KEvent, KObject } from '../domain/k8s-objects.ts';
+import { type FieldRequirement, fieldsMatch, type LabelRequirement, labelsMatch, parseFieldSelector, parseLabelSelector } from '../domain/selectors.ts';
 import { type ClusterKind, type ClusterPort, K8sCallFailed, type ListOptions, type PatchBody } from './ports.ts';
 
 /** A saved container log. */
@@ -48,109 +50,6 @@ export interface MemoryClusterOptions {
 
 /** Kinds without a namespace among those the port reads. */
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set(['Node', 'Namespace', 'PersistentVolume', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding']);
-
-/** One parsed requirement of a label selector. */
-export type LabelRequirement =
-  | { op: 'eq' | 'neq'; key: string; value: string }
-  | { op: 'in' | 'notin'; key: string; values: string[] }
-  | { op: 'exists' | 'notexists'; key: string };
-
-/** A selector string that cannot be parsed (the API server answers 400). */
-export class SelectorSyntaxError extends Error {
-  override readonly name = 'SelectorSyntaxError';
-}
-
-/**
- * Parses a label selector in the API server's string syntax.
- *
- * @example parseLabelSelector('app=web,tier in (a,b),!canary') // [{op:'eq',…}, {op:'in',…}, {op:'notexists',…}]
- * @throws SelectorSyntaxError on malformed input.
- */
-export function parseLabelSelector(selector: string): LabelRequirement[] {
-  const out: LabelRequirement[] = [];
-  for (const raw of splitTopLevel(selector)) {
-    const part = raw.trim();
-    if (part === '') continue;
-    const set = /^([^\s!=()]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
-    if (set) {
-      const values = set[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
-      out.push({ op: set[2] === 'in' ? 'in' : 'notin', key: set[1]!, values });
-      continue;
-    }
-    const cmp = /^([^\s!=()]+)\s*(==|!=|=)\s*([^\s!=(),]*)$/.exec(part);
-    if (cmp) {
-      out.push({ op: cmp[2] === '!=' ? 'neq' : 'eq', key: cmp[1]!, value: cmp[3]! });
-      continue;
-    }
-    const not = /^!\s*([^\s!=()]+)$/.exec(part);
-    if (not) {
-      out.push({ op: 'notexists', key: not[1]! });
-      continue;
-    }
-    if (/^[^\s!=()]+$/.test(part)) {
-      out.push({ op: 'exists', key: part });
-      continue;
-    }
-    throw new SelectorSyntaxError(`unable to parse requirement "${part}" of label selector "${selector}"`);
-  }
-  return out;
-}
-
-/** Whether labels satisfy parsed requirements (Kubernetes semantics: `!=` and `notin` match a missing key). */
-export function labelsMatch(requirements: readonly LabelRequirement[], labels: Readonly<Record<string, string>>): boolean {
-  return requirements.every((r) => {
-    const present = Object.hasOwn(labels, r.key);
-    const value = present ? labels[r.key] : undefined;
-    switch (r.op) {
-      case 'eq':
-        return present && value === r.value;
-      case 'neq':
-        return !present || value !== r.value;
-      case 'in':
-        return present && r.values.includes(value!);
-      case 'notin':
-        return !present || !r.values.includes(value!);
-      case 'exists':
-        return present;
-      case 'notexists':
-        return !present;
-    }
-  });
-}
-
-/** One parsed requirement of a field selector. */
-export interface FieldRequirement {
-  path: string[];
-  op: 'eq' | 'neq';
-  value: string;
-}
-
-/**
- * Parses a field selector (`involvedObject.name=web,type=Warning`, `spec.nodeName!=`).
- *
- * @throws SelectorSyntaxError on malformed input.
- */
-export function parseFieldSelector(selector: string): FieldRequirement[] {
-  return selector
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((part) => {
-      const m = /^([A-Za-z0-9_.-]+)\s*(==|!=|=)\s*(.*)$/.exec(part);
-      if (!m) throw new SelectorSyntaxError(`invalid field selector requirement "${part}" in "${selector}"`);
-      return { path: m[1]!.split('.'), op: m[2] === '!=' ? 'neq' : 'eq', value: m[3]!.trim() };
-    });
-}
-
-/** Whether an object satisfies parsed field requirements; a missing field reads as `''`. */
-export function fieldsMatch(requirements: readonly FieldRequirement[], obj: unknown): boolean {
-  return requirements.every((r) => {
-    let cur: unknown = obj;
-    for (const key of r.path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
-    const value = cur === undefined || cur === null ? '' : typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
-    return r.op === 'eq' ? value === r.value : value !== r.value;
-  });
-}
 
 /**
  * Core-v1 shape of an event: `events.k8s.io/v1` events (`regarding`, `note`, `deprecatedCount`,
@@ -301,22 +200,4 @@ function tail(text: string, n: number): string {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines.slice(-n).join('\n');
-}
-
-/** Splits on commas outside parentheses (`a in (x,y),b` → `a in (x,y)`, `b`). */
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out;
 }

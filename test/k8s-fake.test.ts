@@ -182,6 +182,15 @@ describe('k8s fake with the real client-node', () => {
 
     const badSelector = await apiError(apps.listNamespacedDeployment({ namespace: NS, labelSelector: 'tier in backend' }));
     expect(badSelector.code).toBe(400);
+
+    // Field selectors: metadata.name everywhere; other fields only where the resource indexes them.
+    const byName = await apps.listNamespacedDeployment({ namespace: NS, fieldSelector: 'metadata.name=ui' });
+    expect(byName.items.map((d) => d.metadata?.name)).toEqual(['ui']);
+    const unsupported = await apiError(apps.listNamespacedDeployment({ namespace: NS, fieldSelector: 'spec.replicas=1' }));
+    expect(unsupported.code).toBe(400);
+    expect(unsupported.status.message).toBe('field label not supported: spec.replicas');
+    const badFieldSelector = await apiError(apps.listNamespacedDeployment({ namespace: NS, fieldSelector: 'metadata.name' }));
+    expect(badFieldSelector.code).toBe(400);
   });
 
   it('strategic-merge patches restartedAt: new ReplicaSet with revision 2, rollout completes', async () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DiagnoseJson, diagnoseCommand } from '../../agent/diagnose-offline.ts';
 import type { ModelDiagnoser, ModelOutcome } from '../../agent/diagnose.ts';
-import { MemoryCluster, fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector } from '../../agent/memory-cluster.ts';
+import { MemoryCluster } from '../../agent/memory-cluster.ts';
 import { DumpFileError, parseDumpFile, parseLogFileName } from '../../agent/object-dump.ts';
 import { planPolicy } from '../../agent/plan.ts';
 import { K8sCallFailed } from '../../agent/ports.ts';
@@ -379,11 +379,5 @@ describe('MemoryCluster', () => {
     await expect(cluster.podLog('shop', 'b', 'app', { tailLines: 10 })).rejects.toThrow(/no such log/);
     await expect(cluster.patch('Pod', 'shop', 'a', { type: 'merge', body: {} }, { dryRun: true })).rejects.toThrow(/offline/);
     await expect(cluster.delete('Pod', 'shop', 'a')).rejects.toThrow(/offline/);
-  });
-
-  it('parses selectors like the API server', () => {
-    expect(labelsMatch(parseLabelSelector('env notin (prod), !canary'), { env: 'dev' })).toBe(true);
-    expect(fieldsMatch(parseFieldSelector('spec.nodeName='), { spec: {} })).toBe(true);
-    expect(() => parseFieldSelector('nonsense')).toThrow(/invalid field selector/);
   });
 });

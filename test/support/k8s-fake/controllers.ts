@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Condition, Container, Deployment, KObject, Pod, PodTemplateSpec, ReplicaSet } from '../../../domain/k8s-objects.ts';
+import { selectorMatches } from '../../../domain/selectors.ts';
 import type { K8sFake, PodBehaviour, PodBehaviourFn } from './index.ts';
 import {
   canonical,
@@ -45,7 +46,6 @@ import {
 } from './objects.ts';
 import { FAILED_SCHEDULING_MESSAGE, HOST_IP, normalizeTemplate, type PodSim, podStatusFor, templatesEqual } from './pods.ts';
 import { T_DAEMONSET, T_DEPLOYMENT, T_EVENT, T_NODE, T_POD, T_REPLICASET, T_STATEFULSET, type ResourceType } from './resources.ts';
-import { selectorMatches } from './selectors.ts';
 import type { ObjectStore, StoreListener } from './store.ts';
 
 /** When a Deployment's rollout last made progress (for its progress deadline). */

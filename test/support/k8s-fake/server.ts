@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import type { Deployment, KObject, LabelSelector, Pod } from '../../../domain/k8s-objects.ts';
+import { selectorMatches, selectorString } from '../../../domain/selectors.ts';
 import { Controllers, rolloutComplete } from './controllers.ts';
 import {
   badRequest,
@@ -45,7 +46,6 @@ import {
   typeForHelper,
   VERSION_INFO,
 } from './resources.ts';
-import { selectorMatches, selectorString } from './selectors.ts';
 import { ObjectStore, type WriteOptions } from './store.ts';
 
 /** What a REST path names: a resource type, and maybe a namespace, a name and a subresource. */
@@ -551,7 +551,7 @@ export function toScale(obj: StoredObject): Json {
       creationTimestamp: obj.metadata.creationTimestamp,
     },
     spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
-    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector: selectorString(spec.selector as LabelSelector | undefined) },
+    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector: selectorString(spec.selector as LabelSelector | undefined) ?? '' },
   };
 }
 

@@ -10,11 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KObject } from '../../../domain/k8s-objects.ts';
+import { type FieldRequirement, fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector, SelectorSyntaxError } from '../../../domain/selectors.ts';
 import { alreadyExists, badRequest, conflict, invalid, notFound } from './errors.ts';
 import type { K8sFake } from './index.ts';
 import { clone, compareKeys, deepEqual, isOwnedBy, isoNow, isRecord, keyOf, type ManagedFieldsEntry, type Meta, objectKey, randomSuffix, sameContent, type StoredObject } from './objects.ts';
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType, T_NAMESPACE, T_POD, typeOfKind } from './resources.ts';
-import { matchesFields, matchesRequirements, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { applyDefaults, validate } from './validation.ts';
 
 /** Options of a write request. */
@@ -161,9 +161,9 @@ export class ObjectStore {
    * @throws StatusError 400 on a malformed selector or an unsupported field label.
    */
   select(t: ResourceType, namespace: string | undefined, labelSelector: string | null, fieldSelector: string | null): StoredObject[] {
-    const labels = labelSelector ? parseLabelSelector(labelSelector) : [];
-    const fields = fieldSelector ? parseFieldSelector(t, fieldSelector) : [];
-    return this.objects(t, namespace).filter((o) => matchesRequirements(o.metadata.labels, labels) && matchesFields(o, fields));
+    const labels = labelSelector ? asBadRequest(() => parseLabelSelector(labelSelector)) : [];
+    const fields = fieldSelector ? supportedFields(t, asBadRequest(() => parseFieldSelector(fieldSelector))) : [];
+    return this.objects(t, namespace).filter((o) => labelsMatch(labels, o.metadata.labels) && fieldsMatch(fields, o));
   }
 
   /**
@@ -258,6 +258,29 @@ export class ObjectStore {
       }
     }
   }
+}
+
+/** Runs a selector parser, turning its syntax error into the API server's 400. */
+function asBadRequest<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SelectorSyntaxError) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The requirements of a field selector if the resource supports every field it names
+ * (`metadata.name`, `metadata.namespace` and the type's own field labels), else 400. Events'
+ * `source` field label reads `source.component`.
+ */
+function supportedFields(t: ResourceType, requirements: FieldRequirement[]): FieldRequirement[] {
+  const allowed = ['metadata.name', 'metadata.namespace', ...t.fieldSelectors];
+  return requirements.map((r) => {
+    if (!allowed.includes(r.field)) throw badRequest(`field label not supported: ${r.field}`);
+    return r.field === 'source' ? { ...r, field: 'source.component' } : r;
+  });
 }
 
 /** Fills apiVersion/kind/namespace/name from the URL and rejects bodies that contradict it (400). */

@@ -3,10 +3,10 @@
  * defaulting of the fields Watchkeeper reads, and the validation that answers 422 Invalid.
  */
 import type { LabelSelector } from '../../../domain/k8s-objects.ts';
+import { selectorMatches } from '../../../domain/selectors.ts';
 import type { StatusCause } from './errors.ts';
 import { dig, isRecord, type Json, type StoredObject } from './objects.ts';
 import type { ResourceType } from './resources.ts';
-import { selectorMatches } from './selectors.ts';
 
 /** RFC 1123 subdomain: what `metadata.name` must be. */
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
