@@ -15,6 +15,7 @@ import { coverageComposer, type CoverageCommands } from './coverage.ts';
 import type { DriftService } from '../agent/drift/index.ts';
 import { chatAllowlist } from './auth.ts';
 import { COMMANDS, commandsComposer } from './commands.ts';
+import { redactionGate } from './redaction-gate.ts';
 
 /** Options for {@link createBotApi}. */
 export interface BotOptions {
@@ -33,6 +34,7 @@ export interface BotOptions {
  */
 export function createBotApi(opts: BotOptions): Bot<BotContext> {
   const bot = new Bot<BotContext>(opts.token, opts.apiRoot ? { client: { apiRoot: opts.apiRoot } } : undefined);
+  bot.api.config.use(redactionGate()); // first: closest to the wire, every retry passes it again
   if (opts.retry !== false) bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: false }));
   if (opts.throttle !== false) bot.api.config.use(apiThrottler());
   return bot;
