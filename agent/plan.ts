@@ -20,7 +20,7 @@ import {
   type GuardrailPolicy,
   type GuardrailVerdict,
 } from '../domain/guardrails.ts';
-import { approvalsRequired, describeAction, type Tier } from '../domain/remediation.ts';
+import { approvalsRequired, describeAction, type Tier } from '../domain/remediation/index.ts';
 import { ACTION_CATALOG, ActionImpossible, DEFAULT_ACTION_POLICY, type ActionContext, type ActionPolicy } from './actions/index.ts';
 import type { DiagnosisRecord } from './diagnose.ts';
 import { K8sCallFailed, type ClusterPort } from './ports.ts';

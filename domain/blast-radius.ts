@@ -14,7 +14,7 @@
  */
 import type { ActionKind, Evidence } from './diagnosis.ts';
 import type { PodDisruptionBudget, PodSpec } from './k8s-objects.ts';
-import { globMatch, tierForScore, type Tier } from './remediation.ts';
+import { globMatch, tierForScore, type Tier } from './remediation/index.ts';
 
 export { tierForScore, type Tier };
 

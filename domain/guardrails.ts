@@ -16,7 +16,7 @@
  * History must not include the action being checked. Pure: no clock (`now` is passed in).
  */
 import { formatTarget, type ActionKind, type TargetRef } from './diagnosis.ts';
-import { globMatch, type Tier } from './remediation.ts';
+import { globMatch, type Tier } from './remediation/index.ts';
 
 /** Everything the guardrails look at, read by the caller from the database and live state. */
 export interface GuardrailInput {

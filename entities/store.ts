@@ -10,7 +10,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AlertGroup } from '../domain/alerts.ts';
 import type { TargetRef } from '../domain/diagnosis.ts';
-import { canTransition, type RemediationState } from '../domain/remediation.ts';
+import { canTransition, type RemediationState } from '../domain/remediation/index.ts';
 import {
   AuditLogEntity,
   ChatMessageEntity,

@@ -22,7 +22,7 @@ import type { DriftConfig, DriftSourceConfig } from '../../config.ts';
 import { can } from '../../domain/authz.ts';
 import { formatRef, refKey, desiredRef, DEFAULT_CLUSTER_SCOPED_KINDS, type DriftOptions } from '../../domain/drift/index.ts';
 import type { KObject } from '../../domain/k8s-objects.ts';
-import { TERMINAL_STATES } from '../../domain/remediation.ts';
+import { TERMINAL_STATES } from '../../domain/remediation/index.ts';
 import { manifestParams } from '../actions/apply-manifest.ts';
 import { adoptLiveState, type AdoptTarget } from '../git/adopt.ts';
 import { GitSource } from '../git/source.ts';

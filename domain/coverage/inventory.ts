@@ -4,7 +4,7 @@
  * (and jobs) as members and their containers' memory limits. Pure: receives already-listed objects.
  */
 import type { Container, KObject, ObjectMeta } from '../k8s-objects.ts';
-import { globMatch } from '../remediation.ts';
+import { globMatch } from '../remediation/index.ts';
 import type { AssetContainer, AssetKind } from './types.ts';
 
 /** An asset as discovered (no id yet: the repository keeps identities by kind/namespace/name). */

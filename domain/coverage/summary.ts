@@ -2,7 +2,7 @@
  * Summaries of an evaluation: green ratio per dimension and overall, change against an earlier
  * evaluation, and the ranking of assets that matter most (critical namespaces first). Pure.
  */
-import { globMatch } from '../remediation.ts';
+import { globMatch } from '../remediation/index.ts';
 import { DIMENSIONS, statusesOfCode, type Asset, type CellStatus, type Dimension } from './types.ts';
 
 /** Counts of one dimension. */

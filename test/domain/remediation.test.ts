@@ -13,7 +13,7 @@ import {
   TERMINAL_STATES,
   tierForScore,
   type RemediationState,
-} from '../../domain/remediation.ts';
+} from '../../domain/remediation/index.ts';
 
 describe('tierForScore', () => {
   it.each([

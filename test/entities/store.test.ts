@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertGroup, NormalizedAlert } from '../../domain/alerts.ts';
-import type { RemediationState } from '../../domain/remediation.ts';
+import type { RemediationState } from '../../domain/remediation/index.ts';
 import type { Store } from '../../entities/store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
