@@ -89,6 +89,8 @@ export const RemediationEntity = defineEntity({
     symptomsHash: p.string().length(16).nullable(),
     /** Diagnosis confidence 0–1 when planned. */
     confidence: p.double().nullable(),
+    /** Where it came from: alert, drift, coverage, undo, command (domain/remediation REMEDIATION_ORIGINS). */
+    origin: p.string().length(16).default('alert'),
   },
   indexes: [
     { name: 'remediation_state_index', properties: ['state'] },

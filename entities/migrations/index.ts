@@ -4,6 +4,7 @@ import { Migration20261121063621_safe_remediation } from './Migration20261121063
 import { Migration20261121070000_ingest_function } from './Migration20261121070000_ingest_function.ts';
 import { DRIFT_MIGRATIONS } from './drift.ts';
 import { COVERAGE_MIGRATIONS } from './coverage.ts';
+import { Migration20261202120000_domain_rules_origin } from './Migration20261202120000_domain_rules_origin.ts';
 
 export const MIGRATIONS = [
   Migration20261121060642_initial,
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Migration20261121070000_ingest_function,
   ...DRIFT_MIGRATIONS,
   ...COVERAGE_MIGRATIONS,
+  Migration20261202120000_domain_rules_origin,
 ];
