@@ -17,7 +17,7 @@ import { run, type RunnerHandle } from '@grammyjs/runner';
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, loadConfig, serveProblems, type Config } from './config.ts';
-import { Agent, finetuneRecords } from './agent/index.ts';
+import { createAgent, finetuneRecords, type Agent } from './agent/index.ts';
 import { KubernetesCluster, loadKubeConfig } from './agent/k8s/cluster.ts';
 import { createAgentMetrics } from './agent/metrics.ts';
 import type { ModelDiagnoser } from './agent/diagnose.ts';
@@ -26,7 +26,7 @@ import { telegramWebhook } from './bot/delivery.ts';
 import { createNotifier } from './bot/notifier.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './entities/embedded.ts';
 import { migrateUp, openOrm, type MikroORM } from './entities/orm.ts';
-import { Store } from './entities/store.ts';
+import { createStore, type Store } from './entities/repositories/index.ts';
 import { startSchedules, type Schedules } from './jobs/index.ts';
 import { createServer } from './server/index.ts';
 import { createModelRouter } from './agent/llm/index.ts';
@@ -96,7 +96,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     const database = await openDatabase(config, log, overrides.databaseUrl);
     stops.push(() => database.close());
     const { orm } = database;
-    const store = new Store(orm);
+    const store = createStore(orm);
 
     const kc = overrides.kubeConfig ?? loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context });
     const cluster = new KubernetesCluster(kc);
@@ -128,9 +128,9 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     if (!model) log.info('no OLLAMA_MODEL configured: diagnosis is rules-only');
 
     const bot = createBotApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
-    const agent = new Agent(
+    const agent = createAgent(
       {
-        store,
+        repos: store,
         cluster,
         notifier: createNotifier(bot.api),
         clock: { now: () => new Date() },
@@ -146,8 +146,6 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         approvalTtlS: config.incidents.approvalTtlS,
         snoozeMinutes: config.safety.snoozeMinutes,
         trustAlpha: config.safety.trustAlpha,
-        verifyTimeoutMs: config.kubernetes.verifyTimeoutS * 1000,
-        verifyPollMs: config.kubernetes.verifyPollMs,
         logTailLines: config.kubernetes.logTailLines,
         policy: planPolicyFromConfig(config),
         worker: overrides.workerPollMs ? { pollMs: overrides.workerPollMs } : undefined,
@@ -485,7 +483,7 @@ async function exportFinetune(args: string[]): Promise<number> {
   }
   const database = await openDatabase(config, pino({ level: 'silent' }));
   try {
-    const lines = (await finetuneRecords(new Store(database.orm))).map((r) => JSON.stringify(r)).join('\n');
+    const lines = (await finetuneRecords(createStore(database.orm).remediations)).map((r) => JSON.stringify(r)).join('\n');
     const text = lines ? `${lines}\n` : '';
     if (out) {
       const { writeFile } = await import('node:fs/promises');

@@ -128,7 +128,7 @@ export interface IncidentCardView {
   openedAt: Date;
   resolvedAt?: Date;
   diagnosis?: {
-    /** Where the diagnosis came from: `rules`, `none`, or `model` with the model's name. */
+    /** Where the diagnosis came from: `rules`, `none`, or `model` (with the model's name). */
     source: DiagnosisRecord['source'];
     model?: string;
     category: string;
@@ -157,6 +157,8 @@ export interface IncidentCardView {
     /** Id of the remediation this one undoes. */
     undoOf?: number;
     rejectReason?: string;
+    /** Not applied because the blast radius, re-scored before applying, rose above the approvals given. */
+    skipped?: 'tier_rose';
   };
   /** The alert group is muted until then. */
   silencedUntil?: Date;
@@ -281,6 +283,8 @@ export interface KnowledgeEntry {
   target: string;
   title: string;
   body: string;
+  /** Who published or discarded it. */
+  decidedBy: string | null;
 }
 
 /** A posted card: which incident and remediation it shows. */

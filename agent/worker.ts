@@ -4,11 +4,10 @@
  * approval), so nothing is lost on restart; a job whose process died is requeued on start.
  */
 import type { Logger } from 'pino';
-import type { JobRow, Store } from '../entities/store.ts';
-import type { Clock } from './ports.ts';
+import type { ClaimedJob, Clock, Job, JobQueue } from './ports.ts';
 
-/** Handles one job kind; throwing means "retry later" (up to `maxAttempts`). */
-export type JobHandler = (payload: Record<string, unknown>, job: JobRow) => Promise<void>;
+/** Runs one job; throwing means "retry later" (up to `maxAttempts`). */
+export type JobHandler = (job: Job) => Promise<void>;
 
 /** Options for {@link JobWorker}. */
 export interface WorkerOptions {
@@ -22,7 +21,7 @@ export interface WorkerOptions {
   retryBaseMs?: number;
 }
 
-/** Polls the `job` table and dispatches to handlers. */
+/** Polls the job queue and runs each claimed job with the handler. */
 export class JobWorker {
   private running = 0;
   private stopped = true;
@@ -32,8 +31,8 @@ export class JobWorker {
   private readonly opts: Required<WorkerOptions>;
 
   constructor(
-    private readonly store: Store,
-    private readonly handlers: Record<string, JobHandler>,
+    private readonly queue: JobQueue,
+    private readonly handle: JobHandler,
     private readonly clock: Clock,
     private readonly log: Logger,
     options: WorkerOptions = {},
@@ -44,7 +43,7 @@ export class JobWorker {
   /** Requeues jobs orphaned by a previous process, then starts polling. */
   async start(): Promise<void> {
     // A job still "running" at start-up belonged to a process that is gone.
-    const requeued = await this.store.requeueStaleJobs(new Date(this.clock.now().getTime() + 1));
+    const requeued = await this.queue.requeueStale(new Date(this.clock.now().getTime() + 1));
     if (requeued) this.log.warn({ requeued }, 'requeued jobs left running by a previous process');
     this.stopped = false;
     this.schedule(0);
@@ -89,22 +88,20 @@ export class JobWorker {
   private wokenWhileDraining = false;
 
   private async drainOnce(): Promise<void> {
-    {
-      while (!this.stopped && this.running < this.opts.concurrency) {
-        let job: JobRow | undefined;
-        try {
-          job = await this.store.claimJob(this.clock.now());
-        } catch (err) {
-          this.log.error({ err }, 'could not claim a job; database unavailable?');
-          break;
-        }
-        if (!job) break;
-        this.run(job);
+    while (!this.stopped && this.running < this.opts.concurrency) {
+      let job: ClaimedJob | undefined;
+      try {
+        job = await this.queue.claim(this.clock.now());
+      } catch (err) {
+        this.log.error({ err }, 'could not claim a job; database unavailable?');
+        break;
       }
+      if (!job) break;
+      this.run(job);
     }
   }
 
-  private run(job: JobRow): void {
+  private run(job: ClaimedJob): void {
     this.running++;
     const p = this.execute(job).finally(() => {
       this.running--;
@@ -114,20 +111,20 @@ export class JobWorker {
     this.inFlight.add(p);
   }
 
-  private async execute(job: JobRow): Promise<void> {
-    const handler = this.handlers[job.kind];
-    const log = this.log.child({ job: job.id, kind: job.kind, attempt: job.attempts });
+  private async execute(claimed: ClaimedJob): Promise<void> {
+    const job = claimed.job;
+    const log = this.log.child({ job: claimed.id, kind: claimed.kind, attempt: claimed.attempts });
     try {
-      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      await handler(job.payload, job);
-      await this.store.completeJob(job.id);
+      if (!job) throw new Error(`unknown job "${claimed.kind}" (or its payload)`);
+      await this.handle(job);
+      await this.queue.complete(claimed.id);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const retry = job.attempts < this.opts.maxAttempts && handler !== undefined;
-      const retryAt = retry ? new Date(this.clock.now().getTime() + this.opts.retryBaseMs * 2 ** (job.attempts - 1)) : undefined;
+      const retry = claimed.attempts < this.opts.maxAttempts && job !== undefined;
+      const retryAt = retry ? new Date(this.clock.now().getTime() + this.opts.retryBaseMs * 2 ** (claimed.attempts - 1)) : undefined;
       log.error({ err, retryAt }, retry ? 'job failed; will retry' : 'job failed for good');
       try {
-        await this.store.failJob(job.id, message, retryAt);
+        await this.queue.fail(claimed.id, message, retryAt);
       } catch (dbErr) {
         log.error({ err: dbErr }, 'could not record job failure; it will be requeued on restart');
       }

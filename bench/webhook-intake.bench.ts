@@ -24,7 +24,7 @@ import express from 'express';
 import pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { Agent } from '../agent/index.ts';
+import { createAgent } from '../agent/index.ts';
 import type { ClusterPort, Notifier } from '../agent/index.ts';
 import { createAgentMetrics, type AgentMetrics } from '../agent/metrics.ts';
 import { createServer } from '../server/index.ts';
@@ -265,15 +265,13 @@ function watchkeeperApp(db: TestDatabase, calls: { n: number }): { app: express.
   const notifier = unusedPort<Notifier>('notifier', calls);
   const registry = new Registry();
   const metrics = createAgentMetrics(registry);
-  const agent = new Agent(
-    { store: db.store, cluster, notifier, clock: { now: () => new Date() }, log, metrics },
+  const agent = createAgent(
+    { repos: db.store, cluster, notifier, clock: { now: () => new Date() }, log, metrics },
     {
       alertChatId: -1,
       operators: [],
       dedupWindowS: 1800,
       approvalTtlS: 3600,
-      verifyTimeoutMs: 300_000,
-      verifyPollMs: 2_000,
       logTailLines: 50,
       policy: DEFAULT_PLAN_POLICY,
     },

@@ -8,15 +8,18 @@ import { Composer, InlineKeyboard, type Context } from 'grammy';
 import type { User } from 'grammy/types';
 import { type ConversationFlavor } from '@grammyjs/conversations';
 import type { Logger } from 'pino';
-import { parseCallbackData, silenceButtons, SILENCE_HOURS, type Agent, type DecisionReply } from '../agent/index.ts';
+import type { Agent } from '../agent/index.ts';
+import { knowledgeIdOf, parseCallbackData, silenceButtons, SILENCE_HOURS } from './callbacks.ts';
 import { REJECT_REASON_CONVERSATION } from './conversations.ts';
+import { decisionAnswer, knowledgeAnswer, refusalText, silenceAnswer, undoAnswer, type CallbackAnswer } from './render/decisions.ts';
 import { can } from '../domain/authz.ts';
 
 /** Context with the conversations plugin installed. */
 export type BotContext = ConversationFlavor<Context>;
 
 /**
- * Composer for card buttons.
+ * Composer for card buttons: parses the callback data, asks the agent, answers the callback
+ * query with the outcome's words, then asks the agent to refresh the card(s).
  * @param agent the agent's public entry.
  * @param log logger for failed card edits (the decision itself is already stored).
  */
@@ -30,28 +33,53 @@ export function approvalsComposer(agent: Agent, log: Logger): Composer<BotContex
     }
     const actor = { id: ctx.callbackQuery.from.id, name: displayName(ctx.callbackQuery.from) };
     const { verb, token } = parsed;
-    let reply: DecisionReply;
+    const answer = (a: CallbackAnswer) => ctx.answerCallbackQuery({ text: a.text, show_alert: a.alert });
+    const stale = () => ctx.editMessageReplyMarkup().catch((err) => log.warn({ err }, 'could not remove buttons of a stale card'));
+    const after = (work: () => Promise<void>) => work().catch((err) => log.warn({ err }, 'card edit after decision failed'));
     switch (verb) {
       case 'approve':
       case 'reject':
-      case 'later':
-        reply = await agent.decide(token, verb, actor);
-        break;
+      case 'later': {
+        const outcome = await agent.decide(token, verb, actor);
+        await answer(decisionAnswer(outcome));
+        if (outcome.kind === 'stale') return stale();
+        if (outcome.kind === 'forbidden' || outcome.kind === 'already_voted') return;
+        await after(() => agent.refreshCards(outcome.incidentId));
+        if (outcome.kind === 'rejected' && outcome.askReason) {
+          await ctx.conversation
+            .enter(REJECT_REASON_CONVERSATION, outcome.token, actor.id, actor.name)
+            .catch((err) => log.warn({ err }, 'could not ask for a rejection reason'));
+        }
+        return;
+      }
       case 'silence_1h':
       case 'silence_4h':
-      case 'silence_24h':
-        reply = await agent.silence(token, SILENCE_HOURS[verb], actor);
-        break;
-      case 'undo':
-        reply = await agent.undo(token, actor);
-        break;
+      case 'silence_24h': {
+        const outcome = await agent.silence(token, SILENCE_HOURS[verb], actor);
+        await answer(silenceAnswer(outcome));
+        if (outcome.kind === 'stale') return stale();
+        if (outcome.kind === 'silenced') await after(() => agent.refreshCards(outcome.incidentId));
+        return;
+      }
+      case 'undo': {
+        const outcome = await agent.undo(token, actor);
+        await answer(undoAnswer(outcome));
+        if (outcome.kind === 'stale') return stale();
+        if (outcome.kind === 'proposed') await after(() => agent.showProposal(outcome.incidentId, outcome.remediationId));
+        return;
+      }
       case 'publish':
-      case 'discard':
-        reply = await agent.decideKnowledge(token, verb, actor);
-        break;
+      case 'discard': {
+        const id = knowledgeIdOf(token);
+        const outcome = id === undefined ? ({ kind: 'stale' } as const) : await agent.decideKnowledge(id, verb, actor);
+        await answer(knowledgeAnswer(outcome));
+        if (outcome.kind === 'stale') return stale();
+        if (outcome.kind !== 'forbidden') await after(() => agent.refreshKnowledgeCards(outcome.knowledgeId));
+        return;
+      }
       case 'silence_menu': {
         if (can(agent.roleOf(actor.id), 'remediation.silence').kind === 'deny') {
-          await ctx.answerCallbackQuery({ text: '⛔ You are not on the approver list; nothing was changed.', show_alert: true });
+          await ctx.answerCallbackQuery({ text: refusalText('not_an_approver'), show_alert: true });
           return;
         }
         await ctx.answerCallbackQuery({ text: 'Silence this alert group for how long?' });
@@ -64,17 +92,6 @@ export function approvalsComposer(agent: Agent, log: Logger): Composer<BotContex
         await ctx.answerCallbackQuery();
         await agent.refreshCardOf(token).catch((err) => log.warn({ err }, 'could not restore card'));
         return;
-    }
-    await ctx.answerCallbackQuery({ text: reply.text, show_alert: reply.kind === 'forbidden' });
-    if (reply.kind === 'stale') {
-      await ctx.editMessageReplyMarkup().catch((err) => log.warn({ err }, 'could not remove buttons of a stale card'));
-      return;
-    }
-    await reply.afterAnswer().catch((err) => log.warn({ err }, 'card edit after decision failed'));
-    if (reply.askReason) {
-      await ctx.conversation
-        .enter(REJECT_REASON_CONVERSATION, reply.askReason.token, actor.id, actor.name)
-        .catch((err) => log.warn({ err }, 'could not ask for a rejection reason'));
     }
   });
   // Any other callback data: answer so the client stops spinning.

@@ -5,6 +5,7 @@
  */
 import { InlineKeyboard } from 'grammy';
 import type { CardButton, IncidentCardView, KnowledgeCardView } from '../agent/ports.ts';
+import { incidentButtons, knowledgeButtons } from './callbacks.ts';
 import type { DiagnosisRecord, IncidentSummary } from '../agent/index.ts';
 import { formatTarget } from '../domain/diagnosis.ts';
 
@@ -24,6 +25,9 @@ const STATE_TEXT: Record<string, string> = {
   snoozed: '💤 snoozed',
   cancelled: '➖ cancelled (alert resolved)',
 };
+
+/** State line of a remediation the executor did not apply because its blast radius rose. */
+const SKIPPED_TEXT = '⏸ not applied (blast radius rose; approval asked again)';
 
 /** Escapes text for Telegram's HTML parse mode. */
 export function escapeHtml(s: string): string {
@@ -50,7 +54,8 @@ export function renderIncidentCard(v: IncidentCardView): string {
   if (v.diagnosis) {
     const d = v.diagnosis;
     lines.push('');
-    lines.push(`🩺 <b>Diagnosis</b> (${escapeHtml(d.source)}, ${Math.round(d.confidence * 100)}%): <code>${escapeHtml(d.category)}</code>`);
+    const source = d.source === 'model' ? (d.model ?? 'model') : 'rules only';
+    lines.push(`🩺 <b>Diagnosis</b> (${escapeHtml(source)}, ${Math.round(d.confidence * 100)}%): <code>${escapeHtml(d.category)}</code>`);
     lines.push(escapeHtml(truncate(d.cause, 600)));
     for (const e of d.evidence) lines.push(`• <code>${escapeHtml(truncate(e, 300))}</code>`);
     for (const g of d.gaps) lines.push(`⚠️ missing evidence: ${escapeHtml(truncate(g, 200))}`);
@@ -67,7 +72,7 @@ export function renderIncidentCard(v: IncidentCardView): string {
       lines.push(`Playbook trust ${Math.round(p.trust.score * 100)}% (${p.trust.successes} ✓ / ${p.trust.failures} ✗)`);
     }
     if (p.undoOf) lines.push(`↩️ Undo of an earlier action`);
-    lines.push(`State: <b>${STATE_TEXT[p.state] ?? escapeHtml(p.state)}</b>`);
+    lines.push(`State: <b>${p.skipped === 'tier_rose' ? SKIPPED_TEXT : (STATE_TEXT[p.state] ?? escapeHtml(p.state))}</b>`);
     if (p.snoozedUntil) lines.push(`Comes back at ${hhmm(p.snoozedUntil)}`);
     if (p.approvals.required > 1 && p.state === 'pending') {
       lines.push(`Approvals: ${p.approvals.given.length} of ${p.approvals.required}`);
@@ -125,6 +130,16 @@ export function cardKeyboard(v: { buttons: CardButton[] }): InlineKeyboard | und
     if (i % 2 === 1 && i < v.buttons.length - 1) kb.row();
   });
   return kb;
+}
+
+/** Inline keyboard of an incident card (its actions as buttons), or undefined when it has none. */
+export function incidentKeyboard(v: IncidentCardView): InlineKeyboard | undefined {
+  return cardKeyboard({ buttons: incidentButtons(v) });
+}
+
+/** Inline keyboard of a knowledge review card, or undefined when it has none. */
+export function knowledgeKeyboard(v: KnowledgeCardView): InlineKeyboard | undefined {
+  return cardKeyboard({ buttons: knowledgeButtons(v) });
 }
 
 /** A runbook draft (or anti-pattern) card. */

@@ -6,9 +6,10 @@ import { Composer, type Context } from 'grammy';
 import type { Agent } from '../agent/index.ts';
 import { can } from '../domain/authz.ts';
 import { parseTargetRef } from '../domain/targets.ts';
+import { displayName } from './approvals.ts';
 import { DRIFT_COMMAND } from './drift.ts';
 import { COVERAGE_COMMANDS } from './coverage.ts';
-import { cardKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
+import { incidentKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
 
 /** Every command with its menu description and usage; /help prints this table. */
 export const COMMANDS = [
@@ -66,7 +67,7 @@ export function commandsComposer<C extends Context>(agent: Agent): Composer<C> {
       await ctx.reply(`No incident #${arg.replace('#', '')}. See /incidents for open ones.`);
       return;
     }
-    await ctx.reply(renderIncidentCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+    await ctx.reply(renderIncidentCard(card), { parse_mode: 'HTML', reply_markup: incidentKeyboard(card) });
   });
 
   c.command('approvals', async (ctx) => {
@@ -100,17 +101,19 @@ export function commandsComposer<C extends Context>(agent: Agent): Composer<C> {
   });
 
   c.command('diagnose', async (ctx) => {
-    if (can(ctx.from ? agent.roleOf(ctx.from.id) : undefined, 'workload.diagnose').kind === 'deny') {
-      await ctx.reply('Only operators may run /diagnose (it reads cluster evidence and logs). Ask an admin to add your user id to TELEGRAM_OPERATORS.');
-      return;
-    }
+    const actor = ctx.from ? { id: ctx.from.id, name: displayName(ctx.from) } : undefined;
     const parsed = parseTargetRef(ctx.match);
-    if (parsed.kind === 'invalid') {
+    if (actor && parsed.kind === 'invalid' && can(agent.roleOf(actor.id), 'workload.diagnose').kind === 'allow') {
       await ctx.reply(`Usage: /diagnose <namespace>/<kind>/<name>, e.g. /diagnose shop/deploy/checkout\n(${parsed.message})`);
       return;
     }
-    const diagnosis = await agent.diagnoseTarget(parsed.target);
-    await ctx.reply(renderDiagnosis(diagnosis), { parse_mode: 'HTML' });
+    // The agent checks the permission (and audits a refusal with the user's id).
+    const outcome = actor && parsed.kind !== 'invalid' ? await agent.diagnoseTarget(parsed.target, actor) : ({ kind: 'forbidden' } as const);
+    if (outcome.kind === 'forbidden') {
+      await ctx.reply('Only operators may run /diagnose (it reads cluster evidence and logs). Ask an admin to add your user id to TELEGRAM_OPERATORS.');
+      return;
+    }
+    await ctx.reply(renderDiagnosis(outcome.diagnosis), { parse_mode: 'HTML' });
   });
 
   return c;

@@ -4,7 +4,7 @@
  */
 import { GrammyError, type Api } from 'grammy';
 import type { CardRef, IncidentCardView, KnowledgeCardView, Notifier } from '../agent/ports.ts';
-import { cardKeyboard, renderIncidentCard, renderKnowledgeCard } from './cards.ts';
+import { incidentKeyboard, knowledgeKeyboard, renderIncidentCard, renderKnowledgeCard } from './cards.ts';
 
 /** Creates the notifier over a grammY `Api` (usually `bot.api`). */
 export function createNotifier(api: Api): Notifier {
@@ -12,7 +12,7 @@ export function createNotifier(api: Api): Notifier {
     async postIncidentCard(chatId: number, card: IncidentCardView): Promise<CardRef> {
       const msg = await api.sendMessage(chatId, renderIncidentCard(card), {
         parse_mode: 'HTML',
-        reply_markup: cardKeyboard(card),
+        reply_markup: incidentKeyboard(card),
         link_preview_options: { is_disabled: true },
       });
       return { chatId, messageId: msg.message_id };
@@ -21,7 +21,7 @@ export function createNotifier(api: Api): Notifier {
       try {
         await api.editMessageText(ref.chatId, ref.messageId, renderIncidentCard(card), {
           parse_mode: 'HTML',
-          reply_markup: cardKeyboard(card),
+          reply_markup: incidentKeyboard(card),
           link_preview_options: { is_disabled: true },
         });
       } catch (err) {
@@ -30,12 +30,12 @@ export function createNotifier(api: Api): Notifier {
       }
     },
     async postKnowledgeCard(chatId: number, card: KnowledgeCardView): Promise<CardRef> {
-      const msg = await api.sendMessage(chatId, renderKnowledgeCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+      const msg = await api.sendMessage(chatId, renderKnowledgeCard(card), { parse_mode: 'HTML', reply_markup: knowledgeKeyboard(card) });
       return { chatId, messageId: msg.message_id };
     },
     async editKnowledgeCard(ref: CardRef, card: KnowledgeCardView): Promise<void> {
       try {
-        await api.editMessageText(ref.chatId, ref.messageId, renderKnowledgeCard(card), { parse_mode: 'HTML', reply_markup: cardKeyboard(card) });
+        await api.editMessageText(ref.chatId, ref.messageId, renderKnowledgeCard(card), { parse_mode: 'HTML', reply_markup: knowledgeKeyboard(card) });
       } catch (err) {
         if (isNotModified(err)) return;
         throw err;

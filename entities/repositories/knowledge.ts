@@ -75,7 +75,7 @@ export class OrmKnowledgeRepository extends OrmRepository implements KnowledgeRe
   async get(id: number): Promise<KnowledgeEntry | undefined> {
     const row = await this.em().findOne(KnowledgeEntryEntity, { id });
     return row
-      ? { id: row.id, kind: row.kind, status: row.status, symptomsHash: row.symptomsHash, action: row.action, target: row.target, title: row.title, body: row.body }
+      ? { id: row.id, kind: row.kind, status: row.status, symptomsHash: row.symptomsHash, action: row.action, target: row.target, title: row.title, body: row.body, decidedBy: row.decidedBy ?? null }
       : undefined;
   }
 
@@ -87,7 +87,7 @@ export class OrmKnowledgeRepository extends OrmRepository implements KnowledgeRe
     return this.em().transactional(async (em) => {
       const rows = await em.execute<Array<Record<string, unknown>>>(
         `update knowledge_entry set status = ?, decided_by = ? where id = ? and status = 'draft'
-         returning id, kind, status, symptoms_hash as "symptomsHash", action, target, title, body`,
+         returning id, kind, status, symptoms_hash as "symptomsHash", action, target, title, body, decided_by as "decidedBy"`,
         [status, by, id],
       );
       const row = rows[0] as unknown as KnowledgeEntry | undefined;

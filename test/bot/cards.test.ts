@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IncidentCardView } from '../../agent/ports.ts';
-import { cardKeyboard, escapeHtml, hhmm, renderIncidentCard, renderIncidentList } from '../../bot/cards.ts';
+import type { RemediationState } from '../../domain/remediation/index.ts';
+import { incidentKeyboard, escapeHtml, hhmm, renderIncidentCard, renderIncidentList } from '../../bot/cards.ts';
 
 const OPENED = new Date('2026-11-21T06:00:00Z');
 const DECIDED = new Date('2026-11-21T06:31:00Z');
@@ -21,14 +22,14 @@ function card(over: Partial<IncidentCardView> = {}): IncidentCardView {
     target: 'shop/Deployment/web',
     openedAt: OPENED,
     diagnosis: {
-      source: 'rules only',
+      source: 'rules',
       category: 'crash_loop',
       cause: 'container app exits with code 1',
       evidence: ['web-1: CrashLoopBackOff, 6 restarts'],
       confidence: 0.8,
       gaps: [],
     },
-    buttons: [],
+    actions: [],
     ...over,
   };
 }
@@ -36,6 +37,7 @@ function card(over: Partial<IncidentCardView> = {}): IncidentCardView {
 function proposal(over: Partial<Proposal> = {}): Proposal {
   return {
     remediationId: 3,
+    token: 'AbCdEf123456',
     action: 'restart',
     description: 'rollout restart deployment/web',
     tier: 'human',
@@ -94,7 +96,7 @@ describe('renderIncidentCard', () => {
     ['severity', { severity: EVIL }],
     ['target', { target: EVIL }],
     ['summary', { summary: EVIL }],
-    ['diagnosis source', { diagnosis: { ...card().diagnosis!, source: EVIL } }],
+    ['diagnosis model', { diagnosis: { ...card().diagnosis!, source: 'model', model: EVIL } }],
     ['diagnosis category', { diagnosis: { ...card().diagnosis!, category: EVIL } }],
     ['cause', { diagnosis: { ...card().diagnosis!, cause: EVIL } }],
     ['evidence', { diagnosis: { ...card().diagnosis!, evidence: [EVIL, `pod log: ${EVIL}`] } }],
@@ -102,7 +104,7 @@ describe('renderIncidentCard', () => {
     ['proposal description', { proposal: proposal({ description: EVIL }) }],
     ['proposal tier', { proposal: proposal({ tier: EVIL }) }],
     ['proposal reasons', { proposal: proposal({ reasons: [EVIL] }) }],
-    ['unknown proposal state', { proposal: proposal({ state: EVIL }) }],
+    ['unknown proposal state', { proposal: proposal({ state: EVIL as RemediationState }) }],
     ['decider name', { proposal: proposal({ state: 'approved', decidedBy: { name: EVIL, at: DECIDED, decision: 'approve' } }) }],
     ['decision verb', { proposal: proposal({ state: 'approved', decidedBy: { name: 'alice', at: DECIDED, decision: EVIL } }) }],
     ['approver names', {
@@ -228,23 +230,26 @@ describe('renderIncidentCard', () => {
   });
 });
 
-describe('cardKeyboard', () => {
-  it('is undefined when the card has no buttons (Telegram removes the keyboard)', () => {
-    expect(cardKeyboard(card({ buttons: [] }))).toBeUndefined();
+describe('incidentKeyboard', () => {
+  it('is undefined when the card offers no action (Telegram removes the keyboard)', () => {
+    expect(incidentKeyboard(card({ proposal: proposal(), actions: [] }))).toBeUndefined();
   });
 
-  it('has one button per card button, with its callback data', () => {
-    const kb = cardKeyboard(
-      card({
-        buttons: [
-          { label: '✅ Approve', data: 'wk:a:AbCdEf123456' },
-          { label: '❌ Reject', data: 'wk:r:AbCdEf123456' },
-        ],
-      }),
-    );
+  it('has one button per action, with its callback data on the remediation token', () => {
+    const kb = incidentKeyboard(card({ proposal: proposal(), actions: ['approve', 'reject', 'later', 'silence'] }));
     expect(kb?.inline_keyboard.flat()).toEqual([
       { text: '✅ Approve', callback_data: 'wk:a:AbCdEf123456' },
       { text: '❌ Reject', callback_data: 'wk:r:AbCdEf123456' },
+      { text: '⏰ Later', callback_data: 'wk:l:AbCdEf123456' },
+      { text: '🔕 Silence', callback_data: 'wk:s:AbCdEf123456' },
+    ]);
+  });
+
+  it('labels the Reject of an escalation "Dismiss" (same verb on the wire)', () => {
+    const kb = incidentKeyboard(card({ proposal: proposal({ action: 'escalate' }), actions: ['dismiss', 'later'] }));
+    expect(kb?.inline_keyboard.flat()).toEqual([
+      { text: '🆗 Dismiss', callback_data: 'wk:r:AbCdEf123456' },
+      { text: '⏰ Later', callback_data: 'wk:l:AbCdEf123456' },
     ]);
   });
 });
@@ -253,7 +258,7 @@ describe('renderIncidentList', () => {
   it.each([
     [[], '✅ No open incidents.'],
     [
-      [{ id: 4, severity: 'critical', alertname: 'A<b>', target: 'ns/Deployment/web', openedAt: OPENED, state: 'pending' }],
+      [{ id: 4, severity: 'critical', alertname: 'A<b>', target: 'ns/Deployment/web', openedAt: OPENED, state: 'pending' as const }],
       '<b>Open incidents (1)</b>\n🔴 #4 A&lt;b&gt; · <code>ns/Deployment/web</code> · since 06:00 UTC · ⏳ awaiting approval\n\nDetails: /incident &lt;id&gt;',
     ],
   ])('%j', (items, expected) => {

@@ -4,6 +4,8 @@
  * and line while the rest is scanned, changed drift supersedes, in-sync resolves, decisions are
  * checked against roles and audited, and Rollback follows its approval proposals.
  */
+import type { DiagnosisRecord } from '../../agent/diagnose.ts';
+import type { RemediationPlan } from '../../agent/plan.ts';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriftRepository } from '../../agent/drift/repository.ts';
@@ -106,8 +108,9 @@ describe('DriftService', () => {
       async proposeAction(input) {
         proposals.push(input);
         const now = new Date();
-        const incidentId = await db.store.openSyntheticIncident({ groupKey: input.key, alertname: input.title, summary: input.summary, target: input.target, diagnosis: {}, now });
-        const rem = await db.store.createRemediation({ incidentId, token: `tok${proposals.length}xxxx`, action: input.action, target: input.target, params: input.params, plan: {}, state: 'pending', approvalsRequired: 1, now });
+        const incidentId = await db.store.incidents.openForProposal({ groupKey: input.key, alertname: input.title, summary: input.summary, target: input.target, diagnosis: {} as DiagnosisRecord, now });
+        const plan = { action: input.action, target: input.target, params: input.params, approvalsRequired: 1 } as unknown as RemediationPlan;
+        const rem = await db.store.remediations.create({ incidentId, token: `tok${proposals.length}xxxx`, plan, state: 'pending', now, origin: 'drift' });
         return { incidentId, remediationId: rem.id };
       },
     };

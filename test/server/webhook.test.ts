@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '../../agent/index.ts';
+import { createAgent } from '../../agent/index.ts';
 import { createAgentMetrics } from '../../agent/metrics.ts';
 import type { ClusterPort, Notifier } from '../../agent/ports.ts';
 import { createServer } from '../../server/index.ts';
@@ -39,15 +39,13 @@ async function serve(db: TestDatabase, auth: { bearerToken?: string; basicAuth?:
   const log = pino({ level: 'silent' });
   const registry = new Registry();
   const metrics = createAgentMetrics(registry);
-  const agent = new Agent(
-    { store: db.store, cluster, notifier, clock: { now: () => new Date() }, log, metrics },
+  const agent = createAgent(
+    { repos: db.store, cluster, notifier, clock: { now: () => new Date() }, log, metrics },
     {
       alertChatId: -100,
       operators: [],
       dedupWindowS: 1800,
       approvalTtlS: 3600,
-      verifyTimeoutMs: 1000,
-      verifyPollMs: 10,
       logTailLines: 50,
       policy: DEFAULT_PLAN_POLICY,
     },

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrateUp, openOrm, type MikroORM } from '../../entities/orm.ts';
-import { Store } from '../../entities/store.ts';
+import { createStore, type Store } from '../../entities/repositories/index.ts';
 
 /** A migrated throwaway database. */
 export interface TestDatabase {
@@ -39,7 +39,7 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   return {
     url: url.toString(),
     orm,
-    store: new Store(orm),
+    store: createStore(orm),
     query: async <T,>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
     async drop() {
       await client.end();

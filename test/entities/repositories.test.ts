@@ -1,12 +1,14 @@
 /**
- * The Store against a real PostgreSQL (a fresh, migrated database per describe block): idempotent
- * alert intake and grouping into incidents, the durable job queue, and the atomic approval
- * decisions and state transitions that make double taps and racing approvers safe.
+ * The repositories against a real PostgreSQL (a fresh, migrated database per describe block):
+ * idempotent alert intake and grouping into incidents, the durable job queue, and the atomic
+ * approval decisions (ruled by domain/remediation/quorum.ts) and state transitions that make
+ * double taps and racing approvers safe; every state write checked against the lifecycle.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertGroup, NormalizedAlert } from '../../domain/alerts.ts';
-import type { RemediationState } from '../../domain/remediation/index.ts';
-import type { Store } from '../../entities/store.ts';
+import type { RemediationPlan } from '../../agent/plan.ts';
+import { applyDecision, IllegalTransition, IN_FLIGHT, UNDECIDED, type RemediationState } from '../../domain/remediation/index.ts';
+import type { Store } from '../../entities/repositories/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const T0 = new Date('2026-11-21T06:00:00Z');
@@ -68,8 +70,8 @@ describe('Store.ingest (alerts → incidents)', () => {
   it('stores a payload once: a redelivery stores 0 and changes nothing', async () => {
     const key = uniqueGroup('idem');
     const a = fp('a');
-    const first = await store.ingest(group(key, [alert(a, 'firing')]), at(0), opts);
-    const second = await store.ingest(group(key, [alert(a, 'firing')]), at(5), opts);
+    const first = await store.incidents.ingest(group(key, [alert(a, 'firing')]), at(0), opts);
+    const second = await store.incidents.ingest(group(key, [alert(a, 'firing')]), at(5), opts);
     expect(first).toMatchObject({ received: 1, stored: 1, incidentChange: 'created' });
     expect(first.incidentId).toBeTypeOf('number');
     expect(second).toEqual({ received: 1, stored: 0, incidentChange: 'none' });
@@ -79,13 +81,13 @@ describe('Store.ingest (alerts → incidents)', () => {
 
   it('opens the incident with its summary, target, labels and worst severity, and queues one diagnose job', async () => {
     const key = uniqueGroup('create');
-    const r = await store.ingest(
+    const r = await store.incidents.ingest(
       group(key, [alert(fp('a'), 'firing'), alert(fp('b'), 'firing', T0, { severity: 'critical' })]),
       at(0),
       opts,
     );
     expect(r).toMatchObject({ received: 2, stored: 2, incidentChange: 'created' });
-    const incident = await store.getIncident(r.incidentId!);
+    const incident = await store.incidents.get(r.incidentId!);
     expect(incident).toMatchObject({
       groupKey: key,
       status: 'open',
@@ -106,19 +108,19 @@ describe('Store.ingest (alerts → incidents)', () => {
     const key = uniqueGroup('grouping');
     const a = fp('a');
     const b = fp('b');
-    const first = await store.ingest(group(key, [alert(a, 'firing')]), at(0), opts);
+    const first = await store.incidents.ingest(group(key, [alert(a, 'firing')]), at(0), opts);
     // Alertmanager resends the whole group: A again (duplicate) plus the new B, now critical.
-    const second = await store.ingest(group(key, [alert(a, 'firing'), alert(b, 'firing', at(60), { severity: 'critical' })]), at(60), opts);
+    const second = await store.incidents.ingest(group(key, [alert(a, 'firing'), alert(b, 'firing', at(60), { severity: 'critical' })]), at(60), opts);
     expect(second).toMatchObject({ received: 2, stored: 1, incidentChange: 'updated', incidentId: first.incidentId });
     const [incident] = await incidentsOf(key);
     expect(incident.severity).toBe('critical');
-    expect((await store.getIncident(first.incidentId!))!.lastAlertAt.toISOString()).toBe(at(60).toISOString());
+    expect((await store.incidents.get(first.incidentId!))!.lastAlertAt.toISOString()).toBe(at(60).toISOString());
     expect((await jobsFor(first.incidentId!)).filter((j) => j.kind === 'diagnose')).toHaveLength(1);
   });
 
   it('keeps different groups in different incidents', async () => {
-    const r1 = await store.ingest(group(uniqueGroup('g1'), [alert(fp('a'), 'firing')]), at(0), opts);
-    const r2 = await store.ingest(group(uniqueGroup('g2'), [alert(fp('b'), 'firing')]), at(0), opts);
+    const r1 = await store.incidents.ingest(group(uniqueGroup('g1'), [alert(fp('a'), 'firing')]), at(0), opts);
+    const r2 = await store.incidents.ingest(group(uniqueGroup('g2'), [alert(fp('b'), 'firing')]), at(0), opts);
     expect(r1.incidentChange).toBe('created');
     expect(r2.incidentChange).toBe('created');
     expect(r1.incidentId).not.toBe(r2.incidentId);
@@ -128,31 +130,31 @@ describe('Store.ingest (alerts → incidents)', () => {
     const key = uniqueGroup('resolve');
     const a = fp('a');
     const b = fp('b');
-    const opened = await store.ingest(group(key, [alert(a, 'firing'), alert(b, 'firing')]), at(0), opts);
+    const opened = await store.incidents.ingest(group(key, [alert(a, 'firing'), alert(b, 'firing')]), at(0), opts);
     const id = opened.incidentId!;
 
-    const one = await store.ingest(group(key, [alert(a, 'resolved'), alert(b, 'firing')]), at(60), opts);
+    const one = await store.incidents.ingest(group(key, [alert(a, 'resolved'), alert(b, 'firing')]), at(60), opts);
     expect(one).toMatchObject({ stored: 1, incidentId: id });
     expect(one.incidentChange).not.toBe('resolved');
-    expect((await store.getIncident(id))!.status).toBe('open');
+    expect((await store.incidents.get(id))!.status).toBe('open');
     expect((await jobsFor(id)).map((j) => j.kind)).toEqual(['diagnose']);
 
-    const both = await store.ingest(group(key, [alert(a, 'resolved'), alert(b, 'resolved')]), at(120), opts);
+    const both = await store.incidents.ingest(group(key, [alert(a, 'resolved'), alert(b, 'resolved')]), at(120), opts);
     expect(both).toMatchObject({ stored: 1, incidentId: id, incidentChange: 'resolved' });
-    const incident = await store.getIncident(id);
+    const incident = await store.incidents.get(id);
     expect(incident!.status).toBe('resolved');
     expect(incident!.resolvedAt!.toISOString()).toBe(at(120).toISOString());
     expect((await jobsFor(id)).map((j) => j.kind)).toEqual(['diagnose', 'incident-resolved']);
 
     // A redelivery of the resolved payload changes nothing and queues nothing more.
-    const again = await store.ingest(group(key, [alert(a, 'resolved'), alert(b, 'resolved')]), at(130), opts);
+    const again = await store.incidents.ingest(group(key, [alert(a, 'resolved'), alert(b, 'resolved')]), at(130), opts);
     expect(again).toEqual({ received: 2, stored: 0, incidentChange: 'none' });
     expect(await jobsFor(id)).toHaveLength(2);
   });
 
   it('a resolved alert of a group without an open incident is stored but opens nothing', async () => {
     const key = uniqueGroup('orphan-resolved');
-    const r = await store.ingest(group(key, [alert(fp('a'), 'resolved')]), at(0), opts);
+    const r = await store.incidents.ingest(group(key, [alert(fp('a'), 'resolved')]), at(0), opts);
     expect(r).toEqual({ received: 1, stored: 1, incidentChange: 'none' });
     expect(await incidentsOf(key)).toEqual([]);
   });
@@ -160,8 +162,8 @@ describe('Store.ingest (alerts → incidents)', () => {
   it('a late firing delivery of an alert already resolved (HA redelivery out of order) opens no incident', async () => {
     const key = uniqueGroup('late-firing');
     const a = fp('a');
-    await store.ingest(group(key, [alert(a, 'resolved', T0)]), at(100), opts);
-    await store.ingest(group(key, [alert(a, 'firing', T0)]), at(101), opts);
+    await store.incidents.ingest(group(key, [alert(a, 'resolved', T0)]), at(100), opts);
+    await store.incidents.ingest(group(key, [alert(a, 'firing', T0)]), at(101), opts);
     expect((await incidentsOf(key)).filter((i) => i.status === 'open')).toEqual([]);
   });
 
@@ -172,12 +174,12 @@ describe('Store.ingest (alerts → incidents)', () => {
   ] as const)('re-fire %s', async (_name, afterS, change, same) => {
     const key = uniqueGroup('refire');
     const a = fp('a');
-    const opened = await store.ingest(group(key, [alert(a, 'firing', at(0))]), at(0), opts);
-    await store.ingest(group(key, [alert(a, 'resolved', at(0))]), at(100), opts);
-    expect((await store.getIncident(opened.incidentId!))!.status).toBe('resolved');
+    const opened = await store.incidents.ingest(group(key, [alert(a, 'firing', at(0))]), at(0), opts);
+    await store.incidents.ingest(group(key, [alert(a, 'resolved', at(0))]), at(100), opts);
+    expect((await store.incidents.get(opened.incidentId!))!.status).toBe('resolved');
 
     // A re-fire is a new episode of the same alert: same fingerprint, a new startsAt.
-    const refire = await store.ingest(group(key, [alert(a, 'firing', at(100 + afterS))]), at(100 + afterS), opts);
+    const refire = await store.incidents.ingest(group(key, [alert(a, 'firing', at(100 + afterS))]), at(100 + afterS), opts);
     expect(refire.incidentChange).toBe(change);
     expect(refire.incidentId === opened.incidentId).toBe(same);
     const open = (await incidentsOf(key)).filter((i) => i.status === 'open');
@@ -191,7 +193,7 @@ describe('Store.ingest (alerts → incidents)', () => {
   it('10 concurrent deliveries of a new group open exactly one incident', async () => {
     const key = uniqueGroup('race');
     const fps = Array.from({ length: 10 }, (_, i) => fp(`r${i}`));
-    const results = await Promise.all(fps.map((f) => store.ingest(group(key, [alert(f, 'firing')]), at(0), opts)));
+    const results = await Promise.all(fps.map((f) => store.incidents.ingest(group(key, [alert(f, 'firing')]), at(0), opts)));
     const open = (await incidentsOf(key)).filter((i) => i.status === 'open');
     expect(open).toHaveLength(1);
     expect(results.filter((r) => r.incidentChange === 'created')).toHaveLength(1);
@@ -206,16 +208,16 @@ describe('Store.ingest (alerts → incidents)', () => {
   it('the same payload delivered 5 times concurrently is stored once', async () => {
     const key = uniqueGroup('race-dup');
     const a = fp('a');
-    const results = await Promise.all(Array.from({ length: 5 }, () => store.ingest(group(key, [alert(a, 'firing')]), at(0), opts)));
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.incidents.ingest(group(key, [alert(a, 'firing')]), at(0), opts)));
     expect(results.map((r) => r.stored).reduce((s, n) => s + n, 0)).toBe(1);
     expect(await incidentsOf(key)).toHaveLength(1);
     expect(await db.query('select id from alert where fingerprint = $1', [a])).toHaveLength(1);
   });
 
   it('lists open incidents newest first', async () => {
-    const r1 = await store.ingest(group(uniqueGroup('list1'), [alert(fp('a'), 'firing')]), at(0), opts);
-    const r2 = await store.ingest(group(uniqueGroup('list2'), [alert(fp('b'), 'firing')]), at(0), opts);
-    const ids = (await store.listOpenIncidents(500)).map((i) => i.id);
+    const r1 = await store.incidents.ingest(group(uniqueGroup('list1'), [alert(fp('a'), 'firing')]), at(0), opts);
+    const r2 = await store.incidents.ingest(group(uniqueGroup('list2'), [alert(fp('b'), 'firing')]), at(0), opts);
+    const ids = (await store.incidents.listOpen(500)).map((i) => i.incident.id);
     expect(ids.indexOf(r2.incidentId!)).toBeLessThan(ids.indexOf(r1.incidentId!));
     expect(ids.indexOf(r1.incidentId!)).toBeGreaterThanOrEqual(0);
   });
@@ -239,78 +241,90 @@ describe('Store job queue', () => {
     ).then((r) => r[0]);
 
   it('claims due jobs oldest first, once each; nothing when none is due', async () => {
-    await store.enqueue('test-order', { n: 2 }, new Date('2001-01-01T00:00:02Z'));
-    await store.enqueue('test-order', { n: 1 }, new Date('2001-01-01T00:00:01Z'));
-    await store.enqueue('test-order', { n: 3 }, new Date('2001-01-01T01:00:00Z'));
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 2 }, new Date('2001-01-01T00:00:02Z'));
+    await store.jobs.enqueue({ kind: 'execute', remediationId: 1 }, new Date('2001-01-01T00:00:01Z'));
+    await store.jobs.enqueue({ kind: 'incident-resolved', incidentId: 3 }, new Date('2001-01-01T01:00:00Z'));
     const now = new Date('2001-01-01T00:10:00Z');
-    const a = await store.claimJob(now);
-    const b = await store.claimJob(now);
-    const c = await store.claimJob(now);
-    expect(a).toMatchObject({ kind: 'test-order', payload: { n: 1 }, attempts: 1 });
-    expect(b).toMatchObject({ payload: { n: 2 }, attempts: 1 });
+    const a = await store.jobs.claim(now);
+    const b = await store.jobs.claim(now);
+    const c = await store.jobs.claim(now);
+    expect(a).toEqual({ id: expect.any(Number), kind: 'execute', job: { kind: 'execute', remediationId: 1 }, attempts: 1 });
+    expect(b).toMatchObject({ job: { kind: 'diagnose', incidentId: 2 }, attempts: 1 });
     expect(c).toBeUndefined(); // n:3 is not due yet
     expect(await jobRow(a!.id)).toMatchObject({ state: 'running' });
-    await store.completeJob(a!.id);
+    await store.jobs.complete(a!.id);
     expect(await jobRow(a!.id)).toMatchObject({ state: 'done', locked_at: null });
-    await store.completeJob(b!.id);
-    const late = await store.claimJob(new Date('2001-01-01T02:00:00Z'));
-    expect(late).toMatchObject({ payload: { n: 3 } });
-    await store.completeJob(late!.id);
+    await store.jobs.complete(b!.id);
+    const late = await store.jobs.claim(new Date('2001-01-01T02:00:00Z'));
+    expect(late).toMatchObject({ job: { kind: 'incident-resolved', incidentId: 3 } });
+    await store.jobs.complete(late!.id);
   });
 
   it('20 concurrent claimers over 5 jobs get 5 distinct jobs', async () => {
     const runAt = new Date('2002-01-01T00:00:00Z');
-    for (let i = 0; i < 5; i++) await store.enqueue('test-race', { i }, runAt);
-    const claims = await Promise.all(Array.from({ length: 20 }, () => store.claimJob(new Date('2002-01-01T00:00:01Z'))));
+    for (let i = 0; i < 5; i++) await store.jobs.enqueue({ kind: 'diagnose', incidentId: i }, runAt);
+    const claims = await Promise.all(Array.from({ length: 20 }, () => store.jobs.claim(new Date('2002-01-01T00:00:01Z'))));
     const got = claims.filter((c) => c !== undefined);
     expect(got).toHaveLength(5);
     expect(new Set(got.map((c) => c!.id)).size).toBe(5);
-    expect(new Set(got.map((c) => (c!.payload as { i: number }).i))).toEqual(new Set([0, 1, 2, 3, 4]));
-    for (const c of got) await store.completeJob(c!.id);
+    expect(new Set(got.map((c) => (c!.job as { incidentId: number }).incidentId))).toEqual(new Set([0, 1, 2, 3, 4]));
+    for (const c of got) await store.jobs.complete(c!.id);
   });
 
   it('failJob with retryAt requeues for later; without it fails for good', async () => {
     const t = new Date('2003-01-01T00:00:00Z');
-    await store.enqueue('test-fail', {}, t);
-    const first = await store.claimJob(t);
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
+    const first = await store.jobs.claim(t);
     const retryAt = new Date('2003-01-01T00:05:00Z');
-    await store.failJob(first!.id, 'boom: cluster unreachable', retryAt);
+    await store.jobs.fail(first!.id, 'boom: cluster unreachable', retryAt);
     expect(await jobRow(first!.id)).toMatchObject({ state: 'queued', last_error: 'boom: cluster unreachable', locked_at: null });
     expect((await jobRow(first!.id)).run_at.toISOString()).toBe(retryAt.toISOString());
-    expect(await store.claimJob(new Date('2003-01-01T00:04:59Z'))).toBeUndefined();
-    const second = await store.claimJob(retryAt);
+    expect(await store.jobs.claim(new Date('2003-01-01T00:04:59Z'))).toBeUndefined();
+    const second = await store.jobs.claim(retryAt);
     expect(second).toMatchObject({ id: first!.id, attempts: 2 });
-    await store.failJob(second!.id, 'still broken');
+    await store.jobs.fail(second!.id, 'still broken');
     expect(await jobRow(first!.id)).toMatchObject({ state: 'failed', last_error: 'still broken', attempts: 2 });
-    expect(await store.claimJob(new Date('2100-01-01T00:00:00Z'))).toBeUndefined();
+    expect(await store.jobs.claim(new Date('2100-01-01T00:00:00Z'))).toBeUndefined();
   });
 
   it('failJob keeps at most 4000 characters of the error', async () => {
     const t = new Date('2004-01-01T00:00:00Z');
-    await store.enqueue('test-long-error', {}, t);
-    const j = await store.claimJob(t);
-    await store.failJob(j!.id, 'x'.repeat(10_000));
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
+    const j = await store.jobs.claim(t);
+    await store.jobs.fail(j!.id, 'x'.repeat(10_000));
     expect((await jobRow(j!.id)).last_error).toHaveLength(4000);
   });
 
   it('requeueStaleJobs requeues jobs locked before the cut-off only', async () => {
     const t = new Date('2005-01-01T00:00:00Z');
-    await store.enqueue('test-stale', { which: 'old' }, t);
-    await store.enqueue('test-stale', { which: 'new' }, t);
-    const old = await store.claimJob(new Date('2005-01-01T00:00:10Z'));
-    const fresh = await store.claimJob(new Date('2005-01-01T00:09:00Z'));
-    expect(await store.requeueStaleJobs(new Date('2005-01-01T00:05:00Z'))).toBe(1);
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 2 }, t);
+    const old = await store.jobs.claim(new Date('2005-01-01T00:00:10Z'));
+    const fresh = await store.jobs.claim(new Date('2005-01-01T00:09:00Z'));
+    expect(await store.jobs.requeueStale(new Date('2005-01-01T00:05:00Z'))).toBe(1);
     expect(await jobRow(old!.id)).toMatchObject({ state: 'queued', locked_at: null });
     expect(await jobRow(fresh!.id)).toMatchObject({ state: 'running' });
-    const again = await store.claimJob(new Date('2005-01-01T00:10:00Z'));
+    const again = await store.jobs.claim(new Date('2005-01-01T00:10:00Z'));
     expect(again).toMatchObject({ id: old!.id, attempts: 2 });
-    expect(await store.requeueStaleJobs(new Date('2005-01-01T00:00:00Z'))).toBe(0);
-    await store.completeJob(again!.id);
-    await store.completeJob(fresh!.id);
+    expect(await store.jobs.requeueStale(new Date('2005-01-01T00:00:00Z'))).toBe(0);
+    await store.jobs.complete(again!.id);
+    await store.jobs.complete(fresh!.id);
+  });
+
+  it('decodes a stored job it does not know as undefined (the worker fails it for good)', async () => {
+    const t = new Date('2006-01-01T00:00:00Z');
+    await db.query(`insert into job (kind, payload, state, attempts, run_at, created_at) values ('retired-kind', '{}', 'queued', 0, $1, $1)`, [t]);
+    await db.query(`insert into job (kind, payload, state, attempts, run_at, created_at) values ('execute', '{"remediationId":"x"}', 'queued', 0, $1, $1)`, [t]);
+    const unknown = await store.jobs.claim(t);
+    const malformed = await store.jobs.claim(t);
+    expect(unknown).toMatchObject({ kind: 'retired-kind', job: undefined });
+    expect(malformed).toMatchObject({ kind: 'execute', job: undefined });
+    await store.jobs.fail(unknown!.id, 'unknown');
+    await store.jobs.fail(malformed!.id, 'unknown');
   });
 
   it('jobCounts counts per state', async () => {
-    const counts = await store.jobCounts();
+    const counts = await store.jobs.counts();
     expect(counts.failed).toBeGreaterThanOrEqual(2);
     expect(counts.done).toBeGreaterThanOrEqual(5);
     expect(Object.values(counts).every((n) => typeof n === 'number')).toBe(true);
@@ -331,32 +345,38 @@ describe('Store remediations, decisions and transitions', () => {
   let tokenSeq = 0;
   async function remediation(over: { state?: RemediationState; approvalsRequired?: number; expiresAt?: Date | undefined; incidentId?: number } = {}) {
     const incidentId =
-      over.incidentId ?? (await store.ingest(group(uniqueGroup('rem'), [alert(fp('x'), 'firing')]), T0, opts)).incidentId!;
-    return store.createRemediation({
-      incidentId,
-      token: `tok${String(++tokenSeq).padStart(5, '0')}`,
+      over.incidentId ?? (await store.incidents.ingest(group(uniqueGroup('rem'), [alert(fp('x'), 'firing')]), T0, opts)).incidentId!;
+    const plan = {
       action: 'restart',
       target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
       params: {},
-      plan: { description: 'rollout restart deployment/web', tier: 'human', blastRadius: { score: 15, reasons: [] } },
-      state: over.state ?? 'pending',
+      description: 'rollout restart deployment/web',
+      tier: 'human',
       approvalsRequired: over.approvalsRequired ?? 1,
+      blastRadius: { score: 15, tier: 'human', reasons: [] },
+    } as unknown as RemediationPlan;
+    return store.remediations.create({
+      incidentId,
+      token: `tok${String(++tokenSeq).padStart(5, '0')}`,
+      plan,
+      state: over.state ?? 'pending',
       now: T0,
       expiresAt: 'expiresAt' in over ? over.expiresAt : at(3600),
+      origin: 'alert',
     });
   }
   const executeJobs = (remediationId: number) =>
     db.query(`select id from job where kind = 'execute' and (payload->>'remediationId')::int = $1`, [remediationId]);
   const decide = (token: string, userId: number, decision: 'approve' | 'reject' = 'approve', when = at(10)) =>
-    store.decide({ token, userId, userName: `user${userId}`, decision, now: when });
+    store.remediations.decide({ token, userId, userName: `user${userId}`, decision, now: when }, applyDecision);
 
   it('creates a remediation and finds it by id and token', async () => {
     const rem = await remediation();
     expect(rem).toMatchObject({ state: 'pending', approvalsRequired: 1, action: 'restart', preState: null, result: null });
-    expect(await store.getRemediation(rem.id)).toMatchObject({ id: rem.id, token: rem.token, incidentId: rem.incidentId });
-    expect(await store.findRemediationByToken(rem.token)).toMatchObject({ id: rem.id });
-    expect(await store.findRemediationByToken('nope0000')).toBeUndefined();
-    expect(await store.latestRemediation(rem.incidentId)).toMatchObject({ id: rem.id });
+    expect(await store.remediations.get(rem.id)).toMatchObject({ id: rem.id, token: rem.token, incidentId: rem.incidentId });
+    expect(await store.remediations.byToken(rem.token)).toMatchObject({ id: rem.id });
+    expect(await store.remediations.byToken('nope0000')).toBeUndefined();
+    expect(await store.remediations.latestOf(rem.incidentId)).toMatchObject({ id: rem.id });
   });
 
   it('an unknown token is not_found', async () => {
@@ -371,7 +391,7 @@ describe('Store remediations, decisions and transitions', () => {
     expect(out.remediation.state).toBe('approved');
     expect(out.decisions).toEqual([{ userId: 101, userName: 'user101', decision: 'approve', reason: null, decidedAt: at(10) }]);
     expect(await executeJobs(rem.id)).toHaveLength(1);
-    expect((await store.getRemediation(rem.id))!.updatedAt.toISOString()).toBe(at(10).toISOString());
+    expect((await store.remediations.get(rem.id))!.updatedAt.toISOString()).toBe(at(10).toISOString());
   });
 
   it('a double tap by the same approver changes nothing the second time', async () => {
@@ -380,7 +400,7 @@ describe('Store remediations, decisions and transitions', () => {
     const second = await decide(rem.token, 102);
     expect(['already_voted', 'not_pending']).toContain(second.kind);
     expect(await executeJobs(rem.id)).toHaveLength(1);
-    expect(await store.decisions(rem.id)).toHaveLength(1);
+    expect(await store.remediations.decisions(rem.id)).toHaveLength(1);
   });
 
   it('10 approvers racing → exactly one decided and one execute job', async () => {
@@ -389,8 +409,8 @@ describe('Store remediations, decisions and transitions', () => {
     expect(outcomes.filter((o) => o.kind === 'decided')).toHaveLength(1);
     expect(outcomes.filter((o) => o.kind === 'not_pending')).toHaveLength(9);
     expect(await executeJobs(rem.id)).toHaveLength(1);
-    expect(await store.decisions(rem.id)).toHaveLength(1);
-    expect((await store.getRemediation(rem.id))!.state).toBe('approved');
+    expect(await store.remediations.decisions(rem.id)).toHaveLength(1);
+    expect((await store.remediations.get(rem.id))!.state).toBe('approved');
   });
 
   it('dual approval: the same person twice does not approve; a second person does', async () => {
@@ -399,7 +419,7 @@ describe('Store remediations, decisions and transitions', () => {
     expect(first).toMatchObject({ kind: 'recorded', approvals: 1 });
     const again = await decide(rem.token, 301, 'approve', at(20));
     expect(again.kind).toBe('already_voted');
-    expect((await store.getRemediation(rem.id))!.state).toBe('pending');
+    expect((await store.remediations.get(rem.id))!.state).toBe('pending');
     expect(await executeJobs(rem.id)).toHaveLength(0);
 
     const second = await decide(rem.token, 302, 'approve', at(30));
@@ -445,87 +465,88 @@ describe('Store remediations, decisions and transitions', () => {
     const rem = await remediation({ state });
     const out = await decide(rem.token, 701);
     expect(out.kind).toBe('not_pending');
-    expect(await store.decisions(rem.id)).toEqual([]);
+    expect(await store.remediations.decisions(rem.id)).toEqual([]);
     expect(await executeJobs(rem.id)).toHaveLength(0);
   });
+
+  const APPLIED = { preState: null, params: { replicas: 3 }, inverse: null, detail: 'scaled' };
 
   describe('transition() is one conditional update', () => {
     it('moves from an allowed state and stores fields', async () => {
       const rem = await remediation({ state: 'approved' });
-      const moved = await store.transition(rem.id, ['approved'], 'executing', at(50), { preState: { replicas: 3 } });
-      expect(moved).toMatchObject({ id: rem.id, state: 'executing', preState: { replicas: 3 } });
+      const moved = await store.remediations.transition(rem.id, ['approved'], 'executing', at(50), { preState: APPLIED });
+      expect(moved).toMatchObject({ id: rem.id, state: 'executing', preState: APPLIED });
       expect(moved!.updatedAt.toISOString()).toBe(at(50).toISOString());
-      const done = await store.transition(rem.id, ['executing', 'verifying'], 'failed', at(60), { result: { ok: false, message: 'x' } });
-      expect(done).toMatchObject({ state: 'failed', result: { ok: false, message: 'x' }, preState: { replicas: 3 } });
+      const done = await store.remediations.transition(rem.id, ['executing', 'verifying'], 'failed', at(60), { result: { ok: false, message: 'x', at: at(60).toISOString() } });
+      expect(done).toMatchObject({ state: 'failed', result: { ok: false, message: 'x' }, preState: APPLIED });
     });
 
     it('returns undefined and changes nothing when the state is not among `from`', async () => {
       const rem = await remediation({ state: 'pending' });
-      expect(await store.transition(rem.id, ['approved'], 'executing', at(50))).toBeUndefined();
-      const row = await store.getRemediation(rem.id);
+      expect(await store.remediations.transition(rem.id, ['approved'], 'executing', at(50))).toBeUndefined();
+      const row = await store.remediations.get(rem.id);
       expect(row).toMatchObject({ state: 'pending' });
       expect(row!.updatedAt.toISOString()).toBe(T0.toISOString());
     });
 
     it('lets exactly one of racing callers win', async () => {
       const rem = await remediation({ state: 'approved' });
-      const results = await Promise.all(Array.from({ length: 8 }, () => store.transition(rem.id, ['approved'], 'executing', at(50))));
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.remediations.transition(rem.id, ['approved'], 'executing', at(50))));
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     });
 
     it('returns undefined for an unknown id', async () => {
-      expect(await store.transition(999_999, ['pending'], 'approved', at(1))).toBeUndefined();
+      expect(await store.remediations.transition(999_999, ['pending'], 'approved', at(1))).toBeUndefined();
     });
 
     it('refuses a move the state machine forbids (succeeded → pending)', async () => {
       const rem = await remediation({ state: 'succeeded' });
-      const moved = await store.transition(rem.id, ['succeeded'], 'pending', at(50)).catch(() => undefined);
-      expect(moved).toBeUndefined();
-      expect((await store.getRemediation(rem.id))!.state).toBe('succeeded');
+      await expect(store.remediations.transition(rem.id, ['succeeded'], 'pending', at(50))).rejects.toBeInstanceOf(IllegalTransition);
+      expect((await store.remediations.get(rem.id))!.state).toBe('succeeded');
     });
   });
 
   it('expirePending expires only pending remediations past their expiry', async () => {
-    const incidentId = (await store.ingest(group(uniqueGroup('expire'), [alert(fp('e'), 'firing')]), T0, opts)).incidentId!;
+    const incidentId = (await store.incidents.ingest(group(uniqueGroup('expire'), [alert(fp('e'), 'firing')]), T0, opts)).incidentId!;
     const due = await remediation({ incidentId, expiresAt: at(100) });
     const later = await remediation({ incidentId, expiresAt: at(10_000) });
     const never = await remediation({ incidentId, expiresAt: undefined });
     const approved = await remediation({ incidentId, state: 'approved', expiresAt: at(100) });
-    const expired = await store.expirePending(at(200));
+    const expired = await store.remediations.expireDue(at(200));
     const ids = expired.map((r) => r.id);
     expect(ids).toContain(due.id);
     expect(ids).not.toContain(later.id);
     expect(ids).not.toContain(never.id);
     expect(ids).not.toContain(approved.id);
     expect(expired.find((r) => r.id === due.id)).toMatchObject({ state: 'expired' });
-    expect((await store.getRemediation(later.id))!.state).toBe('pending');
-    expect((await store.getRemediation(approved.id))!.state).toBe('approved');
+    expect((await store.remediations.get(later.id))!.state).toBe('pending');
+    expect((await store.remediations.get(approved.id))!.state).toBe('approved');
     // idempotent
-    expect((await store.expirePending(at(300))).map((r) => r.id)).not.toContain(due.id);
+    expect((await store.remediations.expireDue(at(300))).map((r) => r.id)).not.toContain(due.id);
     // an expired card cannot be approved afterwards
     expect((await decide(due.token, 801, 'approve', at(400))).kind).toBe('not_pending');
   });
 
   it('cancelPending cancels undecided remediations of that incident only', async () => {
-    const incidentId = (await store.ingest(group(uniqueGroup('cancel'), [alert(fp('c'), 'firing')]), T0, opts)).incidentId!;
+    const incidentId = (await store.incidents.ingest(group(uniqueGroup('cancel'), [alert(fp('c'), 'firing')]), T0, opts)).incidentId!;
     const pending = await remediation({ incidentId });
     const proposed = await remediation({ incidentId, state: 'proposed' });
     const snoozed = await remediation({ incidentId, state: 'snoozed' });
     const executing = await remediation({ incidentId, state: 'executing' });
     const elsewhere = await remediation();
-    const cancelled = await store.cancelPending(incidentId, at(500));
+    const cancelled = await store.remediations.transitionAllOf(incidentId, UNDECIDED, 'cancelled', at(500));
     expect(cancelled.sort((a, b) => a - b)).toEqual([pending.id, proposed.id, snoozed.id].sort((a, b) => a - b));
-    expect((await store.getRemediation(pending.id))!.state).toBe('cancelled');
-    expect((await store.getRemediation(executing.id))!.state).toBe('executing');
-    expect((await store.getRemediation(elsewhere.id))!.state).toBe('pending');
-    expect(await store.cancelPending(incidentId, at(600))).toEqual([]);
+    expect((await store.remediations.get(pending.id))!.state).toBe('cancelled');
+    expect((await store.remediations.get(executing.id))!.state).toBe('executing');
+    expect((await store.remediations.get(elsewhere.id))!.state).toBe('pending');
+    expect(await store.remediations.transitionAllOf(incidentId, UNDECIDED, 'cancelled', at(600))).toEqual([]);
   });
 
   it('inFlightRemediations lists executing and verifying', async () => {
     const executing = await remediation({ state: 'executing' });
     const verifying = await remediation({ state: 'verifying' });
     const pending = await remediation();
-    const ids = (await store.inFlightRemediations()).map((r) => r.id);
+    const ids = (await store.remediations.inStates(IN_FLIGHT)).map((r) => r.id);
     expect(ids).toEqual(expect.arrayContaining([executing.id, verifying.id]));
     expect(ids).not.toContain(pending.id);
   });
@@ -537,7 +558,7 @@ describe('Store remediations, decisions and transitions', () => {
       at(2),
     );
     await store.audit({ actor: 'worker', action: 'other', subject: 'remediation:audit-2' }, at(3));
-    expect(await store.auditTrail('remediation:audit-1')).toEqual([
+    expect(await store.auditLog.trail('remediation:audit-1')).toEqual([
       { actor: 'user:1', action: 'remediation.approve', subject: 'remediation:audit-1', input: { a: 1 }, output: null, durationMs: undefined, error: undefined },
       { actor: 'worker', action: 'k8s.patch', subject: 'remediation:audit-1', input: null, output: { ok: true }, durationMs: 13, error: 'none' },
     ]);
@@ -545,11 +566,11 @@ describe('Store remediations, decisions and transitions', () => {
 
   it('remembers card messages (chat ids beyond 32 bits)', async () => {
     const rem = await remediation();
-    await store.saveCardMessage({ chatId: -1001234567890, messageId: 42, kind: 'incident', incidentId: rem.incidentId, remediationId: rem.id, now: T0 });
-    expect(await store.cardMessages(rem.incidentId)).toMatchObject([{ chatId: -1001234567890, messageId: 42, kind: 'incident' }]);
+    await store.cards.save({ ref: { chatId: -1001234567890, messageId: 42 }, kind: 'incident', incidentId: rem.incidentId, remediationId: rem.id, now: T0 });
+    expect(await store.cards.ofIncident(rem.incidentId)).toEqual([{ chatId: -1001234567890, messageId: 42, remediationId: rem.id }]);
   });
 
   it('ping is true while the database answers', async () => {
-    expect(await store.ping()).toBe(true);
+    expect(await store.incidents.ping()).toBe(true);
   });
 });
