@@ -28,9 +28,12 @@ export interface ServerOptions {
  * Builds the express app (not listening).
  *
  * `POST /webhooks/alertmanager` answers:
- * - 202 `{stored, received, incidentId, incidentChange}` once the alerts are durably stored;
- * - 400 with `{error}` saying what is wrong (malformed JSON, not a v4 payload) — Alertmanager treats
- *   4xx as permanent, so nothing is retried for a bad body;
+ * - 202 `{stored, received, incidentId, incidentChange}` once the alerts are durably stored; when
+ *   some alerts of the delivery were invalid, the valid ones are stored and the answer adds
+ *   `rejected: [{index, message}]` naming the bad fields (a 4xx would drop the good ones too);
+ * - 400 with `{error}` naming each bad field (malformed JSON, not a v4 payload, a string longer than
+ *   its column, U+0000 or an unpaired surrogate, an impossible date, no valid alert) — Alertmanager
+ *   treats 4xx as permanent, so nothing is retried for a bad body;
  * - 401 without valid credentials; 413 above the body limit (any content type is parsed as JSON,
  *   as Alertmanager always sends JSON);
  * - 503 when PostgreSQL is unreachable, so Alertmanager retries.
@@ -66,9 +69,10 @@ export function createServer(opts: ServerOptions): express.Express {
         log.warn({ reason: parsed.message }, 'rejected Alertmanager payload');
         return finish(400, { error: parsed.message });
       }
+      if (parsed.rejected.length > 0) log.warn({ rejected: parsed.rejected }, 'refused some alerts of an Alertmanager delivery; stored the others');
       try {
         const result = await opts.agent.ingestAlerts(parsed.group);
-        return finish(202, result);
+        return finish(202, parsed.rejected.length > 0 ? { ...result, rejected: parsed.rejected } : result);
       } catch (err) {
         log.error({ err }, 'could not store alerts; answering 503 so Alertmanager retries');
         return finish(503, { error: 'database unavailable; retry later' });

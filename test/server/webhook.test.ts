@@ -4,6 +4,7 @@ import { DEFAULT_PLAN_POLICY } from '../../agent/plan.ts';
  * started: only intake is exercised). Alertmanager's contract: 2xx stored, 4xx permanent
  * (bad credentials, bad body), 5xx retry (database down).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -256,5 +257,123 @@ describe('webhook when the database is unreachable', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'database unreachable' });
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+});
+
+/**
+ * Hostile and odd bodies (issue 11): every body is stored (2xx) or refused with a 4xx naming the
+ * field; none may become a 5xx, which Alertmanager would retry forever.
+ */
+describe('webhook with hostile bodies', () => {
+  let db: TestDatabase;
+  let app: Running;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await serve(db, { bearerToken: TOKEN });
+  });
+  afterAll(async () => {
+    await close(app?.server);
+    await db?.drop();
+  });
+
+  let n = 0;
+  /** A valid body with a fresh groupKey and alertname; `alert` and `group` override fields. */
+  const hostile = (alert: Record<string, unknown> = {}, group: Record<string, unknown> = {}) => {
+    n++;
+    const labels = { alertname: `Hostile${n}`, namespace: 'shop', ...((alert.labels as object | undefined) ?? {}) };
+    return {
+      version: '4',
+      groupKey: `{}:{alertname="Hostile${n}"}`,
+      status: 'firing',
+      receiver: 'watchkeeper',
+      ...group,
+      alerts: [{ startsAt: '2024-05-01T12:00:00Z', ...alert, labels }],
+    };
+  };
+  const long = (c: string, length: number) => c.repeat(length);
+
+  it.each<[string, () => Record<string, unknown>, number, RegExp | undefined]>([
+    ['alertname of 255 characters', () => hostile({ labels: { alertname: long('a', 255) } }), 202, undefined],
+    ['alertname of 256 characters', () => hostile({ labels: { alertname: long('a', 256) } }), 400, /alerts\.0\.labels\.alertname: "alertname" must be at most 255/],
+    ['receiver of 256 characters', () => hostile({}, { receiver: long('r', 256) }), 400, /receiver: must be at most 255/],
+    ['fingerprint of 64 characters', () => hostile({ fingerprint: long('f', 64) }), 202, undefined],
+    ['fingerprint of 65 characters', () => hostile({ fingerprint: long('f', 65) }), 400, /alerts\.0\.fingerprint: must be at most 64/],
+    ['U+0000 in a label value', () => hostile({ labels: { pod: 'api\u0000x' } }), 400, /alerts\.0\.labels\.pod: must not contain U\+0000/],
+    ['U+0000 in a label name', () => hostile({ labels: { 'po\u0000d': 'api' } }), 400, /alerts\.0\.labels/],
+    ['lone high surrogate in an annotation', () => hostile({ annotations: { summary: 'cut emoji \ud83d' } }), 400, /alerts\.0\.annotations\.summary: must not contain .* unpaired UTF-16 surrogate/],
+    ['lone low surrogate in the groupKey', () => hostile({}, { groupKey: '{}:{x="\udc00"}' }), 400, /groupKey: must not contain/],
+    ['U+0000 in groupLabels', () => hostile({}, { groupLabels: { alertname: 'a\u0000' } }), 400, /groupLabels\.alertname/],
+    ['U+0000 in generatorURL', () => hostile({ generatorURL: 'http://prom/\u0000' }), 400, /alerts\.0\.generatorURL/],
+    ['U+0000 in externalURL', () => hostile({}, { externalURL: 'http://am/\u0000' }), 400, /externalURL/],
+    ['an emoji (a whole surrogate pair) is fine', () => hostile({ annotations: { summary: 'disk full 💥' } }), 202, undefined],
+    ['startsAt in year 0000', () => hostile({ startsAt: '0000-06-01T00:00:00Z' }), 400, /alerts\.0\.startsAt: must be an RFC 3339 timestamp of a real date/],
+    ['startsAt in year 10000', () => hostile({ startsAt: '10000-01-01T00:00:00Z' }), 400, /alerts\.0\.startsAt/],
+    ['startsAt past 9999 once in UTC', () => hostile({ startsAt: '9999-12-31T23:00:00-05:00' }), 400, /alerts\.0\.startsAt/],
+    ['startsAt 2023-02-29 (not a leap year)', () => hostile({ startsAt: '2023-02-29T10:00:00Z' }), 400, /alerts\.0\.startsAt/],
+    ['startsAt 2024-02-29 (a leap year)', () => hostile({ startsAt: '2024-02-29T10:00:00Z' }), 202, undefined],
+    ['startsAt T24:00:00', () => hostile({ startsAt: '2024-05-01T24:00:00Z' }), 400, /alerts\.0\.startsAt/],
+    ['startsAt with second 60', () => hostile({ startsAt: '2024-05-01T23:59:60Z' }), 400, /alerts\.0\.startsAt/],
+    ['startsAt on April 31st', () => hostile({ startsAt: '2024-04-31T10:00:00Z' }), 400, /alerts\.0\.startsAt/],
+    ['startsAt in month 13', () => hostile({ startsAt: '2024-13-01T10:00:00Z' }), 400, /alerts\.0\.startsAt/],
+    ['offset +24:00', () => hostile({ startsAt: '2024-05-01T10:00:00+24:00' }), 400, /alerts\.0\.startsAt/],
+    ['endsAt 2023-02-29', () => hostile({ endsAt: '2023-02-29T10:00:00Z' }), 400, /alerts\.0\.endsAt/],
+    ["endsAt at Alertmanager's zero time", () => hostile({ endsAt: '0001-01-01T00:00:00Z' }), 202, undefined],
+    ['startsAt in year 0001', () => hostile({ startsAt: '0001-01-01T00:00:00Z' }), 202, undefined],
+    ['startsAt on 9999-12-31', () => hostile({ startsAt: '9999-12-31T23:59:59.999999999Z' }), 202, undefined],
+    ['a very long annotation', () => hostile({ annotations: { description: long('d', 12_000) } }), 202, undefined],
+    ['the same alert twice in one delivery', () => {
+      const b = hostile();
+      return { ...b, alerts: [b.alerts[0], b.alerts[0]] };
+    }, 202, undefined],
+  ])('%s', async (_name, make, status, field) => {
+    const res = await post(app.url, JSON.stringify(make()));
+    const answer = await json(res);
+    expect(res.status, JSON.stringify(answer)).toBe(status);
+    if (field) expect(answer.error).toMatch(field);
+    else expect(answer.stored).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stores a groupKey of 73 labels (5.5 KB) under its hash, and its redelivery joins the same incident', async () => {
+    // Hex digests as values: little to compress, as with real label values (a compressible key fits the index).
+    const groupLabels = Object.fromEntries(Array.from({ length: 73 }, (_, i) => [`label_number_${i}`, createHash('sha256').update(String(i)).digest('hex')]));
+    const groupKey = `{}/{severity="critical"}:{${Object.entries(groupLabels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
+    expect(groupKey.length).toBeGreaterThan(5_500);
+    const first = hostile({}, { groupKey, groupLabels });
+    const res = await post(app.url, JSON.stringify(first));
+    expect(res.status).toBe(202);
+    const r1 = await json(res);
+    expect(r1).toMatchObject({ stored: 1, incidentChange: 'created' });
+    const again = await post(app.url, JSON.stringify({ ...first, alerts: [{ ...first.alerts[0], labels: { ...first.alerts[0]!.labels, pod: 'api-2' } }] }));
+    expect(await json(again)).toMatchObject({ stored: 1, incidentId: r1.incidentId });
+    const [row] = await db.query<{ group_key: string }>('select group_key from incident where id = $1', [r1.incidentId]);
+    expect(row!.group_key).toMatch(/^\{\}\/\{severity="critical"\}:\{label_number_0=.*…sha256:[0-9a-f]{64}$/);
+    expect(Buffer.byteLength(row!.group_key)).toBeLessThan(1024);
+  });
+
+  it('stores the good alerts of a delivery and names the bad ones in the 202 answer', async () => {
+    const b = hostile();
+    const good = b.alerts[0]!;
+    const bad1 = { ...good, labels: { ...good.labels, pod: 'b' }, startsAt: '2023-02-29T00:00:00Z' };
+    const bad2 = { ...good, labels: { ...good.labels, pod: 'c', alertname: long('x', 300) } };
+    const good2 = { ...good, labels: { ...good.labels, pod: 'd' } };
+    const res = await post(app.url, JSON.stringify({ ...b, alerts: [good, bad1, bad2, good2] }));
+    expect(res.status).toBe(202);
+    const answer = await json(res);
+    expect(answer).toMatchObject({ received: 2, stored: 2, incidentChange: 'created' });
+    expect(answer.rejected).toEqual([
+      { index: 1, message: expect.stringMatching(/^alerts\.1\.startsAt: must be/) },
+      { index: 2, message: expect.stringMatching(/^alerts\.2\.labels\.alertname: "alertname" must be at most 255/) },
+    ]);
+    const rows = await db.query<{ pod: string }>("select labels->>'pod' as pod from alert where alertname = $1 order by pod", [good.labels.alertname]);
+    expect(rows.map((r) => r.pod)).toEqual(['d', null]); // the first alert has no pod label
+  });
+
+  it('refuses a delivery whose alerts are all bad with 400, naming each', async () => {
+    const b = hostile({ startsAt: '2024-02-30T00:00:00Z' });
+    const res = await post(app.url, JSON.stringify({ ...b, alerts: [b.alerts[0], { ...b.alerts[0], fingerprint: long('f', 99) }] }));
+    expect(res.status).toBe(400);
+    const { error } = await json(res);
+    expect(error).toMatch(/alerts\.0\.startsAt: must be/);
+    expect(error).toMatch(/alerts\.1\.startsAt: must be.*alerts\.1\.fingerprint: must be at most 64/);
   });
 });
