@@ -27,7 +27,7 @@ import { renderHeatmap } from '../domain/coverage/heatmap.ts';
 import type { DiscoveredAsset } from '../domain/coverage/inventory.ts';
 import { DIMENSIONS, type CellStatus } from '../domain/coverage/types.ts';
 import { createTestDatabase } from '../test/support/db.ts';
-import { fixtureRuleGroups, nodeTarget, podTarget, startPrometheusStub, type RuleGroupSpec, type StubTarget } from '../test/support/prometheus-stub.ts';
+import { fixtureRuleGroups, nodeTarget, podTarget, startPrometheusStub, type RuleGroupSpec, type StubTarget } from '../stubs/prometheus.ts';
 import { percentile, type Bench } from './support.ts';
 
 const ASSETS = Number(process.env.BENCH_COVERAGE_ASSETS ?? 10_000);

@@ -20,7 +20,7 @@ import { loadConfig } from '../config.ts';
 import { startWatchkeeper, type WatchkeeperHandle } from '../main.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.ts';
 import { startK8sFake, type K8sFake, type RecordedRequest as K8sRequest } from '../test/support/k8s-fake/index.ts';
-import { startOllamaStub, type OllamaStub, type RecordedRequest as ModelRequest, type StubReply } from '../test/support/ollama-stub.ts';
+import { startOllamaStub, type OllamaStub, type RecordedRequest as ModelRequest, type StubReply } from '../stubs/ollama.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../test/support/telegram-emulator.ts';
 import { OPERATORS, WEBHOOK_TOKEN } from '../test/support/stack.ts';
 

@@ -3,7 +3,7 @@
  *
  * 1. Rules only: every scenario through `watchkeeper diagnose --from-files … --rules-only --json`.
  * 2. Routed: the same scenarios through the privacy router ({@link createModelRouter}, an Ollama
- *    backend) pointed at the Ollama stub (`test/support/ollama-stub.ts`), scripted per scenario
+ *    backend) pointed at the Ollama stub (`stubs/ollama.ts`), scripted per scenario
  *    ({@link StubMode}): mostly echoing the analyzers' best finding as a local model would, and for
  *    a few scenarios answering out of the catalog, with prose instead of JSON, with an action no
  *    finding supports, or with a plausible but wrong category — to show what the router and
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { DiagnoseJson } from '../agent/diagnose-offline.ts';
 import { type ModelCallRecord, DEFAULT_BUDGET_TOKENS, createModelRouter } from '../agent/llm/index.ts';
 import { ACTION_KINDS, type ActionKind } from '../domain/diagnosis.ts';
-import { startOllamaStub, type StubReply } from '../test/support/ollama-stub.ts';
+import { startOllamaStub, type StubReply } from '../stubs/ollama.ts';
 import { KNOWN_MISSES, type Scenario, type ScenarioResult, type StubMode, accuracy, loadScenarios, ratio, runScenario } from './scenarios.ts';
 
 /** Rules-only category+action accuracy the suite must reach (issue 3). */

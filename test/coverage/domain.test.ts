@@ -14,7 +14,7 @@ import { buildRuleProposal, ruleNameFor } from '../../domain/coverage/rule-templ
 import { cellChanges, rankAssets, summarize, summaryDelta } from '../../domain/coverage/summary.ts';
 import { renderHeatmap, HEATMAP_COLORS } from '../../domain/coverage/heatmap.ts';
 import { assetRef, cellsCode, DIMENSIONS, type Asset } from '../../domain/coverage/types.ts';
-import { rulesData, type RuleGroupSpec } from '../support/prometheus-stub.ts';
+import { rulesData, type RuleGroupSpec } from '../../stubs/prometheus.ts';
 import { clusterObjects, recordedRuleGroups, recordedTargets, REFS } from './support.ts';
 
 /** The fixture inventory with ids, as evaluation sees it. */

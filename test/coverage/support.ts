@@ -12,7 +12,7 @@ import { PrometheusHttp } from '../../agent/prometheus/client.ts';
 import { CoverageService, type ActionProposer, type CoverageNotifier, type CoverageSettings } from '../../agent/coverage/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
-import { fixtureRuleGroups, ruleGroupsFromYaml, startPrometheusStub, type PrometheusStub, type RuleGroupSpec, type StubTarget } from '../support/prometheus-stub.ts';
+import { fixtureRuleGroups, ruleGroupsFromYaml, startPrometheusStub, type PrometheusStub, type RuleGroupSpec, type StubTarget } from '../../stubs/prometheus.ts';
 
 /** The recorded `/api/v1/targets` active targets of the fixture cluster. */
 export function recordedTargets(): StubTarget[] {

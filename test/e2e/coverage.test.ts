@@ -17,7 +17,7 @@ import { PrometheusHttp } from '../../agent/prometheus/client.ts';
 import { CoverageService } from '../../agent/coverage/index.ts';
 import { coverageComposer, createCoverageNotifier } from '../../bot/coverage.ts';
 import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
-import { ruleGroupsFromObjects, startPrometheusStub, type PrometheusStub } from '../support/prometheus-stub.ts';
+import { ruleGroupsFromObjects, startPrometheusStub, type PrometheusStub } from '../../stubs/prometheus.ts';
 import { startStack, USERS, type Stack } from '../support/stack.ts';
 import { clusterObjects, recordedRuleGroups, recordedTargets, REFS } from '../coverage/support.ts';
 import { decodePng } from '../coverage/png-decode.ts';

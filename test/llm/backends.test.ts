@@ -7,10 +7,10 @@ import type { ChatJsonRequest, ModelBackend } from '../../agent/llm/backend.ts';
 import { AnthropicBackend } from '../../agent/llm/anthropic.ts';
 import { createModelRouter } from '../../agent/llm/index.ts';
 import { OllamaBackend } from '../../agent/llm/ollama.ts';
-import { apiKeyOf, startAnthropicStub } from '../support/anthropic-stub.ts';
-import type { AnthropicStub } from '../support/anthropic-stub.ts';
-import { startOllamaStub } from '../support/ollama-stub.ts';
-import type { OllamaStub } from '../support/ollama-stub.ts';
+import { apiKeyOf, startAnthropicStub } from '../../stubs/anthropic.ts';
+import type { AnthropicStub } from '../../stubs/anthropic.ts';
+import { startOllamaStub } from '../../stubs/ollama.ts';
+import type { OllamaStub } from '../../stubs/ollama.ts';
 
 const SCHEMA = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
 const REQ: ChatJsonRequest = { system: 'be brief', user: 'is it ok?', jsonSchema: SCHEMA, timeoutMs: 300 };

@@ -8,10 +8,10 @@ import { OllamaBackend } from '../../agent/llm/ollama.ts';
 import { ModelRouter, RouterMisconfigured } from '../../agent/llm/router.ts';
 import type { ModelCallRecord, ModelRouterOptions } from '../../agent/llm/router.ts';
 import { diagnosisAnswerSchema, jsonSchemaFor } from '../../agent/llm/schema.ts';
-import { apiKeyOf, startAnthropicStub } from '../support/anthropic-stub.ts';
-import type { AnthropicStub } from '../support/anthropic-stub.ts';
-import { startOllamaStub } from '../support/ollama-stub.ts';
-import type { OllamaStub, RecordedRequest } from '../support/ollama-stub.ts';
+import { apiKeyOf, startAnthropicStub } from '../../stubs/anthropic.ts';
+import type { AnthropicStub } from '../../stubs/anthropic.ts';
+import { startOllamaStub } from '../../stubs/ollama.ts';
+import type { OllamaStub, RecordedRequest } from '../../stubs/ollama.ts';
 import { SECRET_CASES } from './secret-samples.ts';
 
 const PRIMARY = 'qwen2.5:7b-instruct';

@@ -18,11 +18,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
-import { matcherTest, selectors } from '../../domain/coverage/promql.ts';
-import type { KObject } from '../../domain/k8s-objects.ts';
+import { matcherTest, selectors } from '../domain/coverage/promql.ts';
+import type { KObject } from '../domain/k8s-objects.ts';
 
 /** Folder of the shared kube-prometheus rule fixtures. */
-export const ALERT_RULE_FIXTURES = new URL('../../../shared/fixtures/alert-rules/', import.meta.url);
+export const ALERT_RULE_FIXTURES = new URL('../../shared/fixtures/alert-rules/', import.meta.url);
 
 /** A rule as written in a rule file. */
 export interface RuleSpec {

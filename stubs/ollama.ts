@@ -2,7 +2,7 @@
  * A real HTTP server speaking the part of the Ollama API Watchkeeper uses: `POST /api/chat`
  * (non-streaming) and `GET /api/tags`. Replies are scripted per model; every request is recorded.
  *
- * Also exports the reply-script machinery shared with `anthropic-stub.ts`.
+ * Also exports the reply-script machinery shared with `anthropic.ts`.
  *
  * @example
  * const ollama = await startOllamaStub();

@@ -9,8 +9,8 @@
  * claude.script('claude-test', { kind: 'answer', content: { summary: '…' } });
  * const cloud = new AnthropicBackend({ apiKey: 'test-key', model: 'claude-test', baseURL: claude.url });
  */
-import { listen, readBody, ReplyScript, sendJson, settle, shutdown } from './ollama-stub.ts';
-import type { RecordedRequest, StubReply } from './ollama-stub.ts';
+import { listen, readBody, ReplyScript, sendJson, settle, shutdown } from './ollama.ts';
+import type { RecordedRequest, StubReply } from './ollama.ts';
 
 /** A running Anthropic stub. */
 export interface AnthropicStub {
