@@ -49,7 +49,7 @@ import { T_DAEMONSET, T_DEPLOYMENT, T_EVENT, T_NODE, T_POD, T_REPLICASET, T_STAT
 import type { ObjectStore, StoreListener } from './store.ts';
 
 /** When a Deployment's rollout last made progress (for its progress deadline). */
-export interface RolloutClock {
+interface RolloutClock {
   replicaSet: string;
   updated: number;
   ready: number;
@@ -57,7 +57,7 @@ export interface RolloutClock {
 }
 
 /** One pod template of a StatefulSet or DaemonSet (what a ControllerRevision records). */
-export interface WorkloadRevision {
+interface WorkloadRevision {
   /** Canonical JSON of the normalised template. */
   key: string;
   /** Value of the pods' `controller-revision-hash` label (`<sts>-<hash>` or `<hash>` for DaemonSets). */
@@ -841,12 +841,12 @@ export class Controllers implements StoreListener {
 }
 
 /** `spec.replicas` of a Deployment (default 1). */
-export function desiredReplicas(dep: Deployment): number {
+function desiredReplicas(dep: Deployment): number {
   return dep.spec?.replicas ?? 1;
 }
 
 /** maxSurge and maxUnavailable resolved against `desired` (Recreate: 0 and 0; both 0 → maxUnavailable 1). */
-export function rollingParameters(dep: Deployment, desired: number): { maxSurge: number; maxUnavailable: number } {
+function rollingParameters(dep: Deployment, desired: number): { maxSurge: number; maxUnavailable: number } {
   const strategy = dep.spec?.strategy;
   if (isRecord(strategy) && strategy.type === 'Recreate') return { maxSurge: 0, maxUnavailable: 0 };
   const rolling = isRecord(strategy) && isRecord(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
@@ -857,18 +857,18 @@ export function rollingParameters(dep: Deployment, desired: number): { maxSurge:
 }
 
 /** The pod template of a StatefulSet or DaemonSet (empty when missing). */
-export function workloadTemplate(obj: StoredObject): PodTemplateSpec {
+function workloadTemplate(obj: StoredObject): PodTemplateSpec {
   const spec = isRecord(obj.spec) ? obj.spec : {};
   return (isRecord(spec.template) ? spec.template : {}) as PodTemplateSpec;
 }
 
 /** Canonical JSON of a StatefulSet's or DaemonSet's normalised pod template (its revision key). */
-export function workloadTemplateKey(obj: StoredObject): string {
+function workloadTemplateKey(obj: StoredObject): string {
   return canonical(normalizeTemplate(workloadTemplate(obj)));
 }
 
 /** The node a pod runs on, or is pinned to by DaemonSet node affinity while unscheduled. */
-export function podNode(pod: StoredObject): string | undefined {
+function podNode(pod: StoredObject): string | undefined {
   const spec = pod.spec as Pod['spec'];
   if (spec?.nodeName) return spec.nodeName;
   const terms = dig(spec, ['affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms']);
@@ -895,7 +895,7 @@ export function rolloutComplete(dep: Deployment): boolean {
 }
 
 /** Sort key for scale-down: unscheduled first, then unready, then the newest. */
-export function deletionRank(pod: Pod, sim: PodSim | undefined): number {
+function deletionRank(pod: Pod, sim: PodSim | undefined): number {
   const sequence = sim?.sequence ?? 0;
   if (!pod.spec?.nodeName) return -3e9 - sequence;
   if (!isPodReady(pod)) return -2e9 - sequence;
@@ -903,7 +903,7 @@ export function deletionRank(pod: Pod, sim: PodSim | undefined): number {
 }
 
 /** Replaces or appends the condition of `next.type`, keeping lastTransitionTime while the status holds. */
-export function upsertCondition(conditions: Condition[], next: Condition, now: string): Condition[] {
+function upsertCondition(conditions: Condition[], next: Condition, now: string): Condition[] {
   const previous = conditions.find((c) => c.type === next.type);
   if (previous && previous.status === next.status && previous.reason === next.reason && previous.message === next.message) return conditions;
   const merged: Condition = {

@@ -12,12 +12,14 @@ export interface Reply {
   text?: string;
 }
 
+/** One cause of a 422 Invalid (`details.causes[]` of a Status). */
 export interface StatusCause {
   reason: string;
   message: string;
   field: string;
 }
 
+/** `details` of a Status: what the error is about. */
 export interface StatusDetails {
   name?: string;
   group?: string;
@@ -42,6 +44,7 @@ export class StatusError extends Error {
   }
 }
 
+/** A `Status` object (kind Status, apiVersion v1) as the API server answers it. */
 export function statusObject(status: 'Success' | 'Failure', code: number, reason: string | undefined, message: string | undefined, details: StatusDetails): Json {
   const out: Json = { kind: 'Status', apiVersion: 'v1', metadata: {}, status };
   if (message !== undefined) out.message = message;
@@ -51,18 +54,22 @@ export function statusObject(status: 'Success' | 'Failure', code: number, reason
   return out;
 }
 
+/** Status details naming `name` of resource type `t`. */
 export function resourceDetails(t: ResourceType, name: string): StatusDetails {
   return t.group ? { name, group: t.group, kind: t.resource } : { name, kind: t.resource };
 }
 
+/** 404 NotFound for `name` of type `t`. */
 export function notFound(t: ResourceType, name: string): StatusError {
   return new StatusError(404, 'NotFound', `${qualifiedResource(t)} "${name}" not found`, resourceDetails(t, name));
 }
 
+/** 409 AlreadyExists: a create of a name that is taken. */
 export function alreadyExists(t: ResourceType, name: string): StatusError {
   return new StatusError(409, 'AlreadyExists', `${qualifiedResource(t)} "${name}" already exists`, resourceDetails(t, name));
 }
 
+/** 409 Conflict: a write with a stale resourceVersion or failed precondition. */
 export function conflict(t: ResourceType, name: string): StatusError {
   return new StatusError(
     409,
@@ -72,6 +79,7 @@ export function conflict(t: ResourceType, name: string): StatusError {
   );
 }
 
+/** 422 Invalid with its causes, summarised in the message as the API server does. */
 export function invalid(t: ResourceType, name: string, causes: StatusCause[]): StatusError {
   const texts = causes.map((c) => `${c.field}: ${c.message}`);
   const summary = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
@@ -80,14 +88,17 @@ export function invalid(t: ResourceType, name: string, causes: StatusCause[]): S
   return new StatusError(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: ${summary}`, details);
 }
 
+/** 400 BadRequest with `message`. */
 export function badRequest(message: string): StatusError {
   return new StatusError(400, 'BadRequest', message);
 }
 
+/** 404 for a path the server does not serve. */
 export function unknownPath(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 }
 
+/** 415 UnsupportedMediaType listing the accepted media types. */
 export function unsupportedMediaType(accepted: string[]): StatusError {
   return new StatusError(
     415,
@@ -96,10 +107,12 @@ export function unsupportedMediaType(accepted: string[]): StatusError {
   );
 }
 
+/** 405 MethodNotAllowed for a verb the path does not take. */
 export function methodNotAllowed(): StatusError {
   return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
+/** The Status `reason` that belongs to an HTTP status code. */
 export const REASON_BY_CODE: Record<number, string> = {
   400: 'BadRequest',
   401: 'Unauthorized',

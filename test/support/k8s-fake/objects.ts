@@ -9,6 +9,7 @@ import type { KObject, ObjectMeta, Pod } from '../../../domain/k8s-objects.ts';
 /** A JSON object. */
 export type Json = Record<string, unknown>;
 
+/** One `metadata.managedFields` entry (what server-side apply records). */
 export interface ManagedFieldsEntry {
   manager: string;
   operation: 'Apply' | 'Update';
@@ -35,18 +36,27 @@ export interface StoredObject extends KObject {
   metadata: Meta;
 }
 
+/** Revision of a Deployment and of its ReplicaSets. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+/** Earlier revisions of a ReplicaSet reused by a rollback. */
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
+/** Replicas the owning Deployment wanted when it last scaled the ReplicaSet. */
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
+/** Desired replicas plus maxSurge, as the deployment controller writes it. */
 export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+/** Label the deployment controller adds to ReplicaSets and pods of one template. */
 export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
+/** Label of StatefulSet and DaemonSet pods naming their template revision. */
 export const CONTROLLER_REVISION_LABEL = 'controller-revision-hash';
+/** Label of StatefulSet pods carrying their own name. */
 export const STS_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 
+/** Whether `value` is a JSON object (not null, not an array). */
 export function isRecord(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A deep copy (structuredClone). */
 export function clone<T>(value: T): T {
   return structuredClone(value);
 }
@@ -66,6 +76,7 @@ function sortKeys(value: unknown): unknown {
   return out;
 }
 
+/** Equal as canonical JSON (key order and undefined members ignored). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
@@ -78,6 +89,7 @@ export function isoNow(): string {
 /** Characters Kubernetes uses for generated name suffixes (no vowels, no look-alikes). */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** A random suffix of `length` characters, as `generateName` gets. */
 export function randomSuffix(length: number): string {
   const bytes = randomBytes(length);
   let out = '';
@@ -85,6 +97,7 @@ export function randomSuffix(length: number): string {
   return out;
 }
 
+/** A suffix of `length` characters derived from `text` (template hashes). */
 export function hashSuffix(text: string, length: number): string {
   const bytes = createHash('sha256').update(text).digest();
   let out = '';
@@ -99,6 +112,7 @@ export function matchesName(pattern: string | RegExp, value: string): boolean {
   return pattern.test(value);
 }
 
+/** Storage key: `namespace/name`, or `name` for cluster-scoped objects. */
 export function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
@@ -108,6 +122,7 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Storage key of a stored object. */
 export function keyOf(obj: StoredObject): string {
   return objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
 }
@@ -126,21 +141,24 @@ export function intOrPercent(value: unknown, total: number, roundUp: boolean): n
   return 0;
 }
 
+/** The `deployment.kubernetes.io/revision` of an object, 0 when missing. */
 export function revisionOf(obj: KObject): number {
   const raw = obj.metadata?.annotations?.[REVISION_ANNOTATION];
   const n = raw === undefined ? NaN : Number(raw);
   return Number.isFinite(n) ? n : 0;
 }
 
+/** Whether the pod has condition Ready=True. */
 export function isPodReady(pod: Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/** Whether `obj` has an ownerReference to `ownerKind`/`ownerName`. */
 export function isOwnedBy(obj: KObject, ownerKind: string, ownerName: string | undefined): boolean {
   return obj.metadata?.ownerReferences?.some((r) => r.kind === ownerKind && r.name === ownerName) ?? false;
 }
 
-export type OwnerReference = NonNullable<ObjectMeta['ownerReferences']>[number] & { blockOwnerDeletion?: boolean };
+type OwnerReference = NonNullable<ObjectMeta['ownerReferences']>[number] & { blockOwnerDeletion?: boolean };
 
 /** The ownerReference a controller puts on what it creates. */
 export function controllerRef(owner: StoredObject): OwnerReference {
@@ -154,6 +172,7 @@ export function controllerRef(owner: StoredObject): OwnerReference {
   };
 }
 
+/** The value at `path` in nested objects, or undefined. */
 export function dig(obj: unknown, path: string[]): unknown {
   let cur = obj;
   for (const p of path) cur = isRecord(cur) ? cur[p] : undefined;

@@ -20,7 +20,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /** Splits an RFC 6901 JSON pointer into unescaped tokens. */
-export function parsePointer(pointer: string): string[] {
+function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw badRequest(`invalid JSON pointer "${pointer}": must start with "/"`);
   return pointer
@@ -29,11 +29,11 @@ export function parsePointer(pointer: string): string[] {
     .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-export function patchFailure(message: string): StatusError {
+function patchFailure(message: string): StatusError {
   return new StatusError(422, 'Invalid', message);
 }
 
-export function arrayIndex(token: string, length: number, allowEnd: boolean, path: string): number {
+function arrayIndex(token: string, length: number, allowEnd: boolean, path: string): number {
   if (allowEnd && token === '-') return length;
   if (!/^(0|[1-9]\d*)$/.test(token)) throw patchFailure(`invalid array index "${token}" in path ${path}`);
   const index = Number(token);
@@ -41,7 +41,7 @@ export function arrayIndex(token: string, length: number, allowEnd: boolean, pat
   return index;
 }
 
-export function pointerGet(doc: unknown, path: string): unknown {
+function pointerGet(doc: unknown, path: string): unknown {
   let cur = doc;
   for (const token of parsePointer(path)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(token, cur.length, false, path)];
@@ -52,7 +52,7 @@ export function pointerGet(doc: unknown, path: string): unknown {
 }
 
 /** Returns the container of the last token of `path` and that token. */
-export function pointerParent(doc: unknown, path: string): { parent: unknown; token: string } {
+function pointerParent(doc: unknown, path: string): { parent: unknown; token: string } {
   const tokens = parsePointer(path);
   const token = tokens.pop();
   if (token === undefined) throw patchFailure('the root of the document cannot be a patch target here');
@@ -60,7 +60,7 @@ export function pointerParent(doc: unknown, path: string): { parent: unknown; to
   return { parent: pointerGet(doc, parentPath), token };
 }
 
-export function pointerAdd(doc: unknown, path: string, value: unknown): unknown {
+function pointerAdd(doc: unknown, path: string, value: unknown): unknown {
   if (path === '') return value;
   const { parent, token } = pointerParent(doc, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(token, parent.length, true, path), 0, value);
@@ -69,7 +69,7 @@ export function pointerAdd(doc: unknown, path: string, value: unknown): unknown 
   return doc;
 }
 
-export function pointerRemove(doc: unknown, path: string): unknown {
+function pointerRemove(doc: unknown, path: string): unknown {
   const { parent, token } = pointerParent(doc, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(token, parent.length, false, path), 1);
   else if (isRecord(parent) && Object.hasOwn(parent, token)) delete parent[token];
@@ -78,7 +78,7 @@ export function pointerRemove(doc: unknown, path: string): unknown {
 }
 
 /** RFC 6902 JSON patch: add, remove, replace, move, copy, test. */
-export function applyJsonPatch(doc: unknown, operations: unknown): unknown {
+function applyJsonPatch(doc: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw badRequest('json patch must be a JSON array of operations');
   let result = clone(doc);
   for (const op of operations) {
@@ -121,7 +121,7 @@ export function applyJsonPatch(doc: unknown, operations: unknown): unknown {
  * Merge keys of the built-in list fields that strategic merge patch merges item by item
  * (`patchMergeKey` in the Kubernetes API types). Other lists are replaced.
  */
-export const MERGE_KEYS: Record<string, string> = {
+const MERGE_KEYS: Record<string, string> = {
   containers: 'name',
   initContainers: 'name',
   ephemeralContainers: 'name',
@@ -138,9 +138,9 @@ export const MERGE_KEYS: Record<string, string> = {
 };
 
 /** Primitive lists that strategic merge patch unions rather than replaces. */
-export const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
+const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
 
-export function mergeKeyFor(field: string, ...lists: unknown[]): string | undefined {
+function mergeKeyFor(field: string, ...lists: unknown[]): string | undefined {
   if (field === 'ports') {
     const items = lists.flatMap((l) => (Array.isArray(l) ? l : []));
     return items.some((i) => isRecord(i) && 'containerPort' in i) ? 'containerPort' : 'port';
@@ -148,7 +148,7 @@ export function mergeKeyFor(field: string, ...lists: unknown[]): string | undefi
   return MERGE_KEYS[field];
 }
 
-export function stripDirectives(value: unknown): unknown {
+function stripDirectives(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => !(isRecord(v) && v.$patch !== undefined && Object.keys(v).length === 1)).map(stripDirectives);
   if (!isRecord(value)) return value;
   const out: Json = {};
@@ -185,7 +185,7 @@ export function strategicMerge(original: unknown, patch: Json): Json {
   return result;
 }
 
-export function strategicMergeList(field: string, original: unknown, patch: unknown[]): unknown[] {
+function strategicMergeList(field: string, original: unknown, patch: unknown[]): unknown[] {
   if (patch.some((item) => isRecord(item) && item.$patch === 'replace')) return stripDirectives(patch) as unknown[];
   const current = Array.isArray(original) ? clone(original) : [];
   const mergeKey = mergeKeyFor(field, original, patch);

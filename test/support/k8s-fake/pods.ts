@@ -48,7 +48,7 @@ export const FAILED_SCHEDULING_MESSAGE =
   '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
 
 /** The conditions of a scheduled pod whose readiness is `readyStatus`. */
-export function readyConditions(now: string, readyStatus: 'True' | 'False', unready: string[]): Condition[] {
+function readyConditions(now: string, readyStatus: 'True' | 'False', unready: string[]): Condition[] {
   const notReady = readyStatus === 'False' ? { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` } : {};
   return [
     { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: now },

@@ -5,7 +5,7 @@
  */
 import type { Json } from './objects.ts';
 
-export type Subresource = 'status' | 'scale' | 'log' | 'eviction';
+type Subresource = 'status' | 'scale' | 'log' | 'eviction';
 
 /** One REST resource the fake serves. */
 export interface ResourceType {
@@ -23,7 +23,7 @@ export interface ResourceType {
   readonly custom: boolean;
 }
 
-export function resourceType(
+function resourceType(
   group: string,
   version: string,
   resource: string,
@@ -118,10 +118,12 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   }),
 ];
 
+/** The type served at `/{group}/{version}/{resource}`, if any. */
 export function findType(group: string, version: string, resource: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
 }
 
+/** The type of a kind (and apiVersion, when given), if served. */
 export function typeOfKind(kind: string, apiVersion?: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((t) => t.kind === kind && (apiVersion === undefined || apiVersionOf(t) === apiVersion));
 }
@@ -141,6 +143,7 @@ export function typeForHelper(kind: string): ResourceType {
   return found;
 }
 
+/** `apps/v1` or `v1`: the apiVersion of a type. */
 export function apiVersionOf(t: ResourceType): string {
   return t.group ? `${t.group}/${t.version}` : t.version;
 }
@@ -155,6 +158,7 @@ export function qualifiedKind(t: ResourceType): string {
   return t.group ? `${t.kind}.${t.group}` : t.kind;
 }
 
+/** Types the fake itself refers to. */
 export const T_NAMESPACE = typeForHelper('Namespace');
 export const T_POD = typeForHelper('Pod');
 export const T_EVENT = typeForHelper('Event');
@@ -165,6 +169,7 @@ export const T_NODE = typeForHelper('Node');
 export const T_STATEFULSET = typeForHelper('StatefulSet');
 export const T_DAEMONSET = typeForHelper('DaemonSet');
 
+/** Namespaces every cluster starts with. */
 export const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** What `GET /version` answers. */

@@ -49,7 +49,7 @@ import {
 import { ObjectStore, type WriteOptions } from './store.ts';
 
 /** What a REST path names: a resource type, and maybe a namespace, a name and a subresource. */
-export interface Target {
+interface Target {
   type: ResourceType;
   namespace: string | undefined;
   name: string | undefined;
@@ -537,7 +537,7 @@ export class FakeApiServer implements K8sFake {
 }
 
 /** The autoscaling/v1 `Scale` view of a Deployment, ReplicaSet or StatefulSet. */
-export function toScale(obj: StoredObject): Json {
+function toScale(obj: StoredObject): Json {
   const spec = isRecord(obj.spec) ? obj.spec : {};
   const status = isRecord(obj.status) ? obj.status : {};
   return {
@@ -556,7 +556,7 @@ export function toScale(obj: StoredObject): Json {
 }
 
 /** List items of built-in types carry no apiVersion/kind, as the API server sends them. */
-export function listItem(t: ResourceType, obj: StoredObject): Json {
+function listItem(t: ResourceType, obj: StoredObject): Json {
   const item: Json = clone(obj);
   if (!t.custom) {
     delete item.apiVersion;
@@ -566,7 +566,7 @@ export function listItem(t: ResourceType, obj: StoredObject): Json {
 }
 
 /** The storage key a `continue` token resumes after; 400 when it is not one of ours. */
-export function decodeContinue(token: string): string {
+function decodeContinue(token: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString());
     if (isRecord(parsed) && typeof parsed.after === 'string') return parsed.after;
@@ -577,7 +577,7 @@ export function decodeContinue(token: string): string {
 }
 
 /** Resolves the part of a path after `/api/v1` or `/apis/{group}/{version}`. */
-export function parseTarget(group: string, version: string, rest: string[]): Target {
+function parseTarget(group: string, version: string, rest: string[]): Target {
   let namespace: string | undefined;
   let parts = rest;
   if (rest[0] === 'namespaces' && rest.length >= 3 && findType(group, version, rest[2]!)?.namespaced) {
@@ -593,14 +593,14 @@ export function parseTarget(group: string, version: string, rest: string[]): Tar
 }
 
 /** Rejects `dryRun` values other than `All` (400), as the API server does. */
-export function validateDryRun(query: URLSearchParams): void {
+function validateDryRun(query: URLSearchParams): void {
   for (const value of query.getAll('dryRun')) {
     if (value !== 'All') throw badRequest(`Invalid dry run value: dryRun: Unsupported value: "${value}": supported values: "All"`);
   }
 }
 
 /** Parses a POST/PUT body: JSON (the default) or YAML. */
-export function parseBody(raw: string, contentType: string | undefined): unknown {
+function parseBody(raw: string, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   if (type === 'application/yaml' || type === 'application/x-yaml') {
     try {
@@ -620,7 +620,7 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
 }
 
 /** A request body as {@link RecordedRequest.body} keeps it. */
-export function recordedBody(raw: string): unknown {
+function recordedBody(raw: string): unknown {
   if (raw === '') return undefined;
   try {
     return JSON.parse(raw) as unknown;
@@ -630,7 +630,7 @@ export function recordedBody(raw: string): unknown {
 }
 
 /** The whole request body as UTF-8 text. */
-export async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

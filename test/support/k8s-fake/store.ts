@@ -284,7 +284,7 @@ function supportedFields(t: ResourceType, requirements: FieldRequirement[]): Fie
 }
 
 /** Fills apiVersion/kind/namespace/name from the URL and rejects bodies that contradict it (400). */
-export function checkIdentity(t: ResourceType, namespace: string | undefined, urlName: string | undefined, obj: StoredObject): void {
+function checkIdentity(t: ResourceType, namespace: string | undefined, urlName: string | undefined, obj: StoredObject): void {
   const apiVersion = apiVersionOf(t);
   if (obj.apiVersion === undefined || obj.apiVersion === '') obj.apiVersion = apiVersion;
   else if (obj.apiVersion !== apiVersion) {

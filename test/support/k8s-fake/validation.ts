@@ -9,7 +9,7 @@ import { dig, isRecord, type Json, type StoredObject } from './objects.ts';
 import type { ResourceType } from './resources.ts';
 
 /** RFC 1123 subdomain: what `metadata.name` must be. */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Fills the defaults the API server would, for the fields Watchkeeper reads. */
 export function applyDefaults(t: ResourceType, obj: StoredObject, serviceIp: () => string): void {
@@ -71,7 +71,7 @@ export function applyDefaults(t: ResourceType, obj: StoredObject, serviceIp: () 
 }
 
 /** Where a kind keeps its pod template spec, for validation. */
-export const POD_SPEC_PATHS: Record<string, string[]> = {
+const POD_SPEC_PATHS: Record<string, string[]> = {
   Pod: ['spec'],
   Deployment: ['spec', 'template', 'spec'],
   ReplicaSet: ['spec', 'template', 'spec'],
@@ -82,7 +82,7 @@ export const POD_SPEC_PATHS: Record<string, string[]> = {
 };
 
 /** Kinds whose `spec.selector` is required and must match the template labels. */
-export const SELECTOR_REQUIRED = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
+const SELECTOR_REQUIRED = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);
 
 /** The validation the fake performs; returns the causes of a 422 Invalid (empty when valid). */
 export function validate(t: ResourceType, obj: StoredObject): StatusCause[] {
