@@ -549,7 +549,8 @@ describe('k8s fake with the real client-node', () => {
     const waitingLog = await apiError(core.readNamespacedPodLog({ name: pulling.metadata?.name ?? '', namespace: NS }));
     expect(waitingLog.status.message).toContain('is waiting to start: ImagePullBackOff');
 
-    const pending = fake.list<Pod>('Pod', NS).find((p) => p.metadata?.labels?.app === 'big');
+    // The two rollouts run side by side; under load the image pull may fail before `big` has a pod.
+    const pending = await fake.waitFor(() => fake.list<Pod>('Pod', NS).find((p) => p.metadata?.labels?.app === 'big'));
     expect(pending?.status?.phase).toBe('Pending');
     expect(pending?.spec?.nodeName).toBeUndefined();
     expect(pending?.status?.conditions?.[0]).toMatchObject({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' });
