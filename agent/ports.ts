@@ -516,8 +516,15 @@ export interface RemediationOutcome {
  * are logged by the core and do not stop other subscribers).
  */
 export interface RemediationOutcomes {
+  /** Calls `listener` with every outcome from now on. @returns a function that unsubscribes. */
   subscribe(listener: (outcome: RemediationOutcome) => void | Promise<void>): () => void;
+  /** Tells every subscriber (in order; one failing does not stop the others). */
   notify(outcome: RemediationOutcome): Promise<void>;
+  /**
+   * Where these remediations stand now (missing ids left out): for a subscriber catching up after
+   * a restart, or showing a proposal that is still open.
+   */
+  current(ids: readonly number[]): Promise<RemediationOutcome[]>;
 }
 
 /**

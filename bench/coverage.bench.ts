@@ -17,6 +17,8 @@
  * evaluations of per-asset codes from the two days before. Discovery (listing the cluster) is not
  * part of the figure; storing the 10,000-asset inventory is reported as a note.
  */
+import { createOutcomeHub } from '../agent/incidents/context.ts';
+import { createStore } from '../entities/repositories/index.ts';
 import pino from 'pino';
 import { CoverageService } from '../agent/coverage/index.ts';
 import { CoverageRepository } from '../agent/coverage/repository.ts';
@@ -198,7 +200,7 @@ const bench: Bench = async (report) => {
         orm: db.orm,
         cluster: noCluster,
         prometheus: new PrometheusHttp({ url: prom.url, timeoutMs: 30_000 }),
-        proposer: { proposeAction: async () => ({ incidentId: 0, remediationId: 0 }) },
+        proposer: { proposeAction: async () => ({ incidentId: 0, remediationId: 0 }), outcomes: createOutcomeHub(pino({ level: 'silent' }), createStore(db.orm).remediations) },
         clock: { now: () => clockNow },
         log: pino({ level: process.env.BENCH_LOG ?? 'silent' }),
       },

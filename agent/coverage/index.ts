@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { evaluateCoverage, DIMENSION_SOURCES, type CoverageSources, type SourceResult } from '../../domain/coverage/evaluate.ts';
+import type { CreatedRuleFact } from '../../domain/coverage/history.ts';
 import { renderHeatmap, type HeatmapRow } from '../../domain/coverage/heatmap.ts';
 import { buildRuleProposal, podPattern, promString, ruleNameFor } from '../../domain/coverage/rule-templates.ts';
 import { cellChanges, greenRatio, isCritical, rankAssets, summarize, summaryDelta, type CoverageSummary, type RankedAsset } from '../../domain/coverage/summary.ts';
@@ -141,6 +142,18 @@ export class CoverageService {
   ) {
     this.repo = new CoverageRepository(deps.orm);
     this.log = deps.log.child({ component: 'coverage' });
+    // What became of proposed rules is heard from the approval flow, not read from its tables.
+    deps.proposer.outcomes.subscribe(async (outcome) => {
+      if (outcome.origin !== 'coverage') return;
+      await this.repo.recordRuleOutcomes([outcome], deps.clock.now()).catch((err) => this.log.warn({ err, remediation: outcome.remediationId }, 'could not record a rule outcome'));
+    });
+  }
+
+  /** Created-rule facts: proposals still open are read through the approval flow (catching up on outcomes missed). */
+  private async createdRuleFacts(now: Date): Promise<CreatedRuleFact[]> {
+    const open = await this.deps.proposer.outcomes.current(await this.repo.openRuleRemediations());
+    await this.repo.recordRuleOutcomes(open, now);
+    return this.repo.createdRuleFacts(new Map(open.map((o) => [o.remediationId, o.state])));
   }
 
   private get windowDays(): number {
@@ -200,7 +213,7 @@ export class CoverageService {
       read('playbooks', () => this.repo.playbookFacts()),
       read('actions', () => this.repo.actionFacts(since)),
       read('incidents', () => this.repo.incidentFacts(since)),
-      read('createdRules', () => this.repo.createdRuleFacts(now)),
+      read('createdRules', () => this.createdRuleFacts(now)),
     ]);
     return { sources: { targets, rules, knowledge, playbooks, actions, incidents, createdRules }, timings };
   }
@@ -532,6 +545,7 @@ export class CoverageService {
       params: manifestParams([proposal.object], summary),
       evidence,
       actor,
+      origin: 'coverage',
     });
     const inserted = await this.repo.recordRuleProposal({
       assetId: a.id,

@@ -5,6 +5,7 @@
 import type { ActionKind, TargetRef } from '../../domain/diagnosis.ts';
 import type { AssetKind, CellEvidence, CellStatus, Dimension } from '../../domain/coverage/types.ts';
 import type { RuleTemplate } from '../../domain/coverage/rule-templates.ts';
+import type { RemediationOutcomes } from '../ports.ts';
 
 /** A person asking from the chat. */
 export interface CoverageActor {
@@ -13,10 +14,13 @@ export interface CoverageActor {
 }
 
 /**
- * Proposes a catalog action through the normal approval flow. {@link Agent} implements it
- * (`Agent.proposeAction`); tests may pass a stub.
+ * Proposes a catalog action through the normal approval flow, and tells what became of the
+ * proposals. {@link Agent} implements it (`Agent.proposeAction`, `Agent.outcomes`); tests may pass
+ * a stub.
  */
 export interface ActionProposer {
+  /** Outcomes of remediations: heard as they happen, read for proposals still open. */
+  outcomes: Pick<RemediationOutcomes, 'subscribe' | 'current'>;
   proposeAction(input: {
     key: string;
     title: string;
@@ -27,6 +31,8 @@ export interface ActionProposer {
     category?: string;
     evidence?: string[];
     actor?: CoverageActor;
+    /** Where the remediation comes from (stored with it; outcomes are told with it). */
+    origin?: 'coverage';
   }): Promise<{ incidentId: number; remediationId: number }>;
 }
 

@@ -110,6 +110,19 @@ function toEvaluation(r: Record<string, any>): EvaluationRow {
 
 const ASSET_COLUMNS = 'id, kind, namespace, name, uid, labels, owner, internal_ip, members, containers, first_seen_at, last_seen_at, gone_at';
 
+/** A rule's status for each final remediation state (anything else: still `proposed`). */
+const RULE_STATUS_OF_STATE: Readonly<Record<string, string>> = {
+  succeeded: 'applied',
+  failed: 'failed',
+  rejected: 'rejected',
+  expired: 'expired',
+  cancelled: 'cancelled',
+  blocked: 'blocked',
+};
+
+/** The remediation state a final rule status stands for. */
+const STATE_OF_RULE_STATUS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(RULE_STATUS_OF_STATE).map(([state, status]) => [status, state]));
+
 /** Coverage persistence. Construct once with the ORM. */
 export class CoverageRepository {
   constructor(private readonly orm: MikroORM) {}
@@ -313,33 +326,40 @@ export class CoverageRepository {
     }));
   }
 
+  /** Remediation ids of proposed rules whose outcome is not known yet. */
+  async openRuleRemediations(): Promise<number[]> {
+    const rows = await this.query(`select remediation_id from coverage_rule where status = 'proposed'`);
+    return rows.map((r) => Number(r.remediation_id));
+  }
+
   /**
-   * Rules Watchkeeper proposed, with the state of their remediation; first records outcomes on
-   * the rules (`applied` with its time when the remediation succeeded, else failed/rejected/…).
+   * Records what became of rule proposals (heard from the approval flow): the rule's status
+   * (`applied` with its time when the remediation succeeded, else failed/rejected/…); a
+   * remediation still under way leaves the rule `proposed`.
    */
-  async createdRuleFacts(now: Date): Promise<CreatedRuleFact[]> {
+  async recordRuleOutcomes(outcomes: ReadonlyArray<{ remediationId: number; state: string }>, now: Date): Promise<void> {
+    if (outcomes.length === 0) return;
     await this.query(
       `update coverage_rule r
-          set status = case m.state when 'succeeded' then 'applied' when 'failed' then 'failed' when 'rejected' then 'rejected'
-                                    when 'expired' then 'expired' when 'cancelled' then 'cancelled' when 'blocked' then 'blocked' else 'proposed' end,
-              applied_at = case when m.state = 'succeeded' then coalesce(r.applied_at, m.updated_at) else r.applied_at end,
-              updated_at = $1
-         from remediation m
-        where m.id = r.remediation_id
-          and r.status is distinct from (case m.state when 'succeeded' then 'applied' when 'failed' then 'failed' when 'rejected' then 'rejected'
-                                          when 'expired' then 'expired' when 'cancelled' then 'cancelled' when 'blocked' then 'blocked' else 'proposed' end)`,
-      [now],
+          set status = o.status, applied_at = case when o.status = 'applied' then coalesce(r.applied_at, $1) else r.applied_at end, updated_at = $1
+         from unnest($2::int[], $3::text[]) as o(remediation_id, status)
+        where r.remediation_id = o.remediation_id and r.status is distinct from o.status`,
+      [now, outcomes.map((o) => o.remediationId), outcomes.map((o) => RULE_STATUS_OF_STATE[o.state] ?? 'proposed')],
     );
-    const rows = await this.query(
-      `select r.asset_id, r.rule_name, r.namespace, r.remediation_id, m.state, r.applied_at
-         from coverage_rule r join remediation m on m.id = r.remediation_id`,
-    );
+  }
+
+  /**
+   * Rules Watchkeeper proposed, with the state of their remediation: `open` gives the state of
+   * those still under way (read through the approval flow); the others follow from the rule's status.
+   */
+  async createdRuleFacts(open: ReadonlyMap<number, string>): Promise<CreatedRuleFact[]> {
+    const rows = await this.query(`select asset_id, rule_name, namespace, remediation_id, status, applied_at from coverage_rule`);
     return rows.map((r) => ({
       assetId: r.asset_id,
       ruleName: r.rule_name,
       namespace: r.namespace,
       remediationId: r.remediation_id,
-      state: r.state,
+      state: r.status === 'proposed' ? (open.get(Number(r.remediation_id)) ?? 'pending') : (STATE_OF_RULE_STATUS[r.status] ?? r.status),
       appliedAt: optDate(r.applied_at),
     }));
   }

@@ -7,7 +7,7 @@
 import type { Role } from '../../domain/authz.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { CompletionOutcome, CompletionRequest, Intent } from '../llm/router.ts';
-import type { CardButton, CardRef } from '../ports.ts';
+import type { CardButton, CardRef, RemediationOutcomes } from '../ports.ts';
 import type { DriftCardView } from './types.ts';
 
 export type { CardButton, CardRef };
@@ -19,8 +19,12 @@ export interface DriftChatPort {
   editDriftCard(ref: CardRef, view: DriftCardView): Promise<void>;
 }
 
-/** The approval flow: what Rollback goes through (`Agent.proposeAction`). */
+/**
+ * The approval flow: what Rollback goes through (`Agent.proposeAction`), and what became of the
+ * proposals (`Agent.outcomes`: heard as they happen, read once to catch up).
+ */
 export interface DriftProposer {
+  outcomes: Pick<RemediationOutcomes, 'subscribe' | 'current'>;
   proposeAction(input: {
     key: string;
     title: string;
@@ -30,6 +34,8 @@ export interface DriftProposer {
     params: Record<string, string | number>;
     category?: string;
     evidence?: string[];
+    /** Where the remediation comes from (stored with it; outcomes are told with it). */
+    origin?: 'drift';
     actor?: { id: number; name: string };
   }): Promise<{ incidentId: number; remediationId: number }>;
 }

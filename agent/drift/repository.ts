@@ -173,16 +173,6 @@ export class DriftRepository {
     return out;
   }
 
-  /** States of remediations (the approval flow's rows), by id. */
-  async remediationStates(ids: readonly number[]): Promise<Map<number, { state: string; message?: string }>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.em().execute<Array<{ id: number; state: string; message: string | null }>>(
-      `select id, state, result ->> 'message' as message from remediation where id in (${ids.map(() => '?').join(', ')})`,
-      [...ids],
-    );
-    return new Map(rows.map((r) => [r.id, { state: r.state, message: r.message ?? undefined }]));
-  }
-
   /** The last scan of a source, or undefined before the first one. */
   async sourceState(source: string): Promise<SourceStateRow | undefined> {
     const row = await this.em().findOne(DriftSourceStateEntity, { source });

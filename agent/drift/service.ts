@@ -8,8 +8,8 @@
  *   (`apply_manifest`: blast radius, dry-run, approvers, server-side apply with the `watchkeeper`
  *   field manager, verification, audit), one proposal per namespace so each is scored on its own.
  *   The report becomes `rolled_back` only when every proposal *succeeded* (verified); the service
- *   polls the proposals' states (every `rollbackPollMs` while any is open, and on each scan). A
- *   proposal rejected, expired or failed brings the buttons back.
+ *   hears each proposal's outcome from the approval flow (`RemediationOutcomes`) and reads where
+ *   they stand through it on each scan. A proposal rejected, expired or failed brings the buttons back.
  * - **Adopt**: the live values are written into the manifests (only the drifted fields), committed
  *   with a message naming the report and pushed (`agent/git/adopt.ts`); the card links the commit.
  *   The bot asks for confirmation before calling {@link DriftService.adopt}.
@@ -44,7 +44,10 @@ export interface DriftActor {
 export interface DriftServiceSettings extends Omit<DriftConfig, 'chatId' | 'scanCron'> {
   /** Chat the report cards go to. */
   chatId: number;
-  /** Interval of the rollback poll while proposals are open, ms. Default 5000. */
+  /**
+   * @deprecated Ignored: rollback outcomes are heard from the approval flow, not polled. Kept so
+   * existing callers still compile.
+   */
   rollbackPollMs?: number;
   /** kubectl used to render kustomize folders; `null` never renders. Default `kubectl`. */
   kubectl?: string | null;
@@ -87,7 +90,7 @@ export class DriftService {
   private readonly sources = new Map<string, { config: DriftSourceConfig; git: GitSource }>();
   private readonly log: Logger;
   private readonly adopting = new Set<number>();
-  private poll: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
   private polling = false;
 
   constructor(
@@ -108,18 +111,24 @@ export class DriftService {
     return [...this.sources.keys()];
   }
 
-  /** Starts the rollback poll (and runs it once, picking up proposals open before a restart). */
+  /**
+   * Starts following Rollback proposals: each outcome of a drift remediation is heard from the
+   * approval flow (`RemediationOutcomes`) as it happens; one catch-up now picks up proposals that
+   * ended while Watchkeeper was down.
+   */
   start(): void {
-    if (this.poll) return;
-    this.poll = setInterval(() => void this.syncRollbacks().catch((err) => this.log.warn({ err }, 'rollback poll failed')), this.settings.rollbackPollMs ?? 5000);
-    this.poll.unref();
-    void this.syncRollbacks().catch((err) => this.log.warn({ err }, 'rollback poll failed'));
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.deps.proposer.outcomes.subscribe(async (outcome) => {
+      if (outcome.origin !== 'drift') return;
+      await this.syncRollbacks().catch((err) => this.log.warn({ err, remediation: outcome.remediationId }, 'rollback sync failed'));
+    });
+    void this.syncRollbacks().catch((err) => this.log.warn({ err }, 'rollback sync failed'));
   }
 
-  /** Stops the poll. */
+  /** Stops following proposals. */
   stop(): void {
-    if (this.poll) clearInterval(this.poll);
-    this.poll = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   /** True when the user is on the operator list (any role): may read reports and scan. */
@@ -332,6 +341,7 @@ export class DriftService {
           category: 'config_error',
           evidence,
           actor,
+          origin: 'drift',
         });
         proposals.push({ namespace, incidentId: proposed.incidentId, remediationId: proposed.remediationId, state: 'pending', objects: group.length });
       }
@@ -479,7 +489,7 @@ export class DriftService {
   /**
    * Follows Rollback proposals: when every proposal of a report succeeded the report becomes
    * `rolled_back` (by whoever proposed it); when one ended otherwise the rollback is marked failed
-   * and the buttons come back. Called by the poll, by scans and by `/drift`.
+   * and the buttons come back. Called when a drift remediation's outcome is heard, by scans and by `/drift`.
    * @returns how many reports changed.
    */
   async syncRollbacks(): Promise<number> {
@@ -490,7 +500,7 @@ export class DriftService {
       for (const report of await this.deps.repository.reportsWithOpenRollback()) {
         const rollback = report.rollback!;
         if (rollback.proposals.length === 0) continue; // still being proposed
-        const states = await this.deps.repository.remediationStates(rollback.proposals.map((p) => p.remediationId));
+        const states = new Map((await this.deps.proposer.outcomes.current(rollback.proposals.map((p) => p.remediationId))).map((o) => [o.remediationId, o] as const));
         const proposals = rollback.proposals.map((p) => ({ ...p, state: states.get(p.remediationId)?.state ?? p.state }));
         const succeeded = proposals.every((p) => p.state === 'succeeded');
         const ended = proposals.some((p) => TERMINAL_STATES.includes(p.state as never) && p.state !== 'succeeded');

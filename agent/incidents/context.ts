@@ -9,7 +9,7 @@ import type { SilencePort } from '../alertmanager/silences.ts';
 import type { ModelDiagnoser } from '../diagnose.ts';
 import type { AgentMetrics } from '../metrics.ts';
 import type { PlanPolicy } from '../plan.ts';
-import type { AuditEntry, Clock, ClusterPort, Notifier, RemediationOutcome, RemediationOutcomes, Repositories } from '../ports.ts';
+import type { AuditEntry, Clock, ClusterPort, Notifier, RemediationOutcome, RemediationOutcomes, RemediationRepository, Repositories } from '../ports.ts';
 import type { WorkerOptions } from '../worker.ts';
 
 /** Settings the core runs with (from config, through main.ts). */
@@ -68,7 +68,7 @@ export interface Core extends AgentDeps {
 /** Builds the shared context. `nudge` is wired to the job worker by createAgent. */
 export function createCore(deps: AgentDeps, settings: AgentSettings, nudge: () => void): Core {
   const log = deps.log.child({ component: 'agent' });
-  const outcomes = deps.outcomes ?? createOutcomeHub(log);
+  const outcomes = deps.outcomes ?? createOutcomeHub(log, deps.repos.remediations);
   return {
     ...deps,
     log,
@@ -94,9 +94,9 @@ export function createCore(deps: AgentDeps, settings: AgentSettings, nudge: () =
 
 /**
  * In-process {@link RemediationOutcomes}: subscribers are called in order; one that throws is
- * logged and the others still hear the outcome.
+ * logged and the others still hear the outcome. `current` reads the remediations.
  */
-export function createOutcomeHub(log: Logger): RemediationOutcomes {
+export function createOutcomeHub(log: Logger, remediations: Pick<RemediationRepository, 'byIds'>): RemediationOutcomes {
   const listeners = new Set<(o: RemediationOutcome) => void | Promise<void>>();
   return {
     subscribe(listener) {
@@ -111,6 +111,10 @@ export function createOutcomeHub(log: Logger): RemediationOutcomes {
           log.error({ err, remediation: outcome.remediationId }, 'an outcome subscriber failed');
         }
       }
+    },
+    async current(ids) {
+      const rems = await remediations.byIds(ids);
+      return rems.map((r) => ({ remediationId: r.id, origin: r.origin, state: r.state, ...(r.result?.message ? { message: r.result.message } : {}) }));
     },
   };
 }

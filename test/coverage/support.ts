@@ -158,6 +158,7 @@ export function recordingProposer(): ActionProposer & { calls: Array<Parameters<
   const calls: Array<Parameters<ActionProposer['proposeAction']>[0]> = [];
   return {
     calls,
+    outcomes: { subscribe: () => () => {}, current: async () => [] },
     async proposeAction(input) {
       calls.push(input);
       return { incidentId: 100 + calls.length, remediationId: 200 + calls.length };

@@ -105,6 +105,11 @@ describe('DriftService', () => {
     chat = recordingChat();
     proposals = [];
     const proposer: DriftProposer = {
+      // What the agent's outcome port answers: the remediations as they stand.
+      outcomes: {
+        subscribe: () => () => {},
+        current: async (ids) => (await db.store.remediations.byIds(ids)).map((r) => ({ remediationId: r.id, origin: r.origin, state: r.state })),
+      },
       async proposeAction(input) {
         proposals.push(input);
         const now = new Date();
