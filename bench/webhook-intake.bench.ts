@@ -2,7 +2,7 @@ import { DEFAULT_PLAN_POLICY } from '../agent/plan.ts';
 /**
  * Webhook intake (issue 2, "Benchmark"): 20,000 alerts in grouped Alertmanager v4 payloads of 1–50
  * alerts, posted over loopback to the real intake path — `createServer` (bearer auth, 1 MiB body
- * limit, zod validation) → `Agent.ingestAlerts` → `Store.ingest` on a fresh PostgreSQL database —
+ * limit, zod validation) → `Agent.ingestAlerts` → `IncidentRepository.ingest` on a fresh PostgreSQL database —
  * with 16 requests in flight. Prints throughput and p50/p99 acknowledgement latency (send → 2xx
  * received), the same for a bare express handler doing one INSERT per alert on the same payloads
  * and concurrency, measured in the same run, and their ratio; then re-posts 10 % of the payloads
@@ -258,7 +258,7 @@ function unusedPort<T extends object>(name: string, calls: { n: number }): T {
   });
 }
 
-/** The real intake: server/index.ts + agent/index.ts + entities/store.ts, built as main.ts does. */
+/** The real intake: server/index.ts + agent/index.ts + entities/repositories/, built as main.ts does. */
 function watchkeeperApp(db: TestDatabase, calls: { n: number }): { app: express.Express; metrics: AgentMetrics } {
   const log = pino({ level: 'warn', base: { service: 'watchkeeper-bench' } }, pino.destination(2));
   const cluster = unusedPort<ClusterPort>('cluster port', calls);

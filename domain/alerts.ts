@@ -343,7 +343,7 @@ export function alertFingerprint(labels: Record<string, string>): string {
   return hash.toString(16).padStart(16, '0');
 }
 
-/** Severities Watchkeeper orders by; unknown values map to `warning`. */
+/** Severities Watchkeeper orders by, most severe first; unknown values map to `warning` (the intake ranks them in this order: domain/incidents.ts). */
 export const SEVERITIES = ['critical', 'error', 'warning', 'info', 'none'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -351,12 +351,6 @@ export type Severity = (typeof SEVERITIES)[number];
 export function normalizeSeverity(value: string | undefined): Severity {
   const v = (value ?? '').toLowerCase();
   return (SEVERITIES as readonly string[]).includes(v) ? (v as Severity) : 'warning';
-}
-
-/** The most severe of a list (critical first). */
-export function worstSeverity(values: string[]): Severity {
-  const ranks = values.map((v) => SEVERITIES.indexOf(normalizeSeverity(v)));
-  return SEVERITIES[ranks.length ? Math.min(...ranks) : SEVERITIES.indexOf('warning')];
 }
 
 /**

@@ -40,7 +40,7 @@ export const DEFAULT_ACTION_POLICY: Readonly<ActionPolicy> = Object.freeze({
   pollMs: 2_000,
 });
 
-/** A step record for the audit log (same shape as `agent/execute.ts` used). */
+/** A step record for the audit log (`AuditEntry` without actor, action and subject). */
 export type StepDetail = { input?: unknown; output?: unknown; durationMs: number; error?: string };
 
 /** What an action needs at run time. */

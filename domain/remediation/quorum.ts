@@ -44,7 +44,7 @@ export function applyDecision(
   press: Ballot,
   now: Date,
 ): DecisionRuling {
-  if (rem.state === 'pending' && rem.expiresAt !== null && rem.expiresAt.getTime() < now.getTime()) return { kind: 'expire' };
+  if (isExpired(rem, now)) return { kind: 'expire' };
   if (rem.state !== 'pending') return { kind: 'not_pending' };
   const approvers = new Set(ballots.filter((b) => b.decision === 'approve').map((b) => b.userId));
   if (press.decision === 'later') return { kind: 'transition', to: 'snoozed', replacesLater: true, approvals: approvers.size };

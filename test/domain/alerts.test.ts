@@ -9,7 +9,6 @@ import {
   normalizeSeverity,
   parseAlertmanagerPayload,
   targetFromLabels,
-  worstSeverity,
   type AlertGroup,
   type ParseResult,
 } from '../../domain/alerts.ts';
@@ -300,17 +299,6 @@ describe('severities', () => {
     [undefined, 'warning'],
   ])('normalizeSeverity(%j) → %s', (input, expected) => {
     expect(normalizeSeverity(input)).toBe(expected);
-  });
-
-  it.each([
-    [['warning', 'critical', 'info'], 'critical'],
-    [['info', 'none'], 'info'],
-    [['Warning', 'ERROR'], 'error'],
-    [['slack', 'info'], 'warning'],
-    [['none'], 'none'],
-    [[], 'warning'],
-  ])('worstSeverity(%j) → %s', (input, expected) => {
-    expect(worstSeverity(input)).toBe(expected);
   });
 });
 

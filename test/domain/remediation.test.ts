@@ -4,8 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionKind, TargetRef } from '../../domain/diagnosis.ts';
 import {
+  applyDecision,
   approvalsRequired,
+  AWAITING_DECISION,
   canTransition,
+  IllegalTransition,
+  IN_FLIGHT,
+  legalSources,
+  LIVE,
+  UNDECIDED,
+  type Ballot,
+  type DecisionRuling,
   describeAction,
   escapeRegExp,
   globMatch,
@@ -147,5 +156,53 @@ describe('describeAction', () => {
     ['none', target, {}, 'no action'],
   ])('%s %j %j → %s', (action, t, params, expected) => {
     expect(describeAction(action, t, params)).toBe(expected);
+  });
+});
+
+describe('applyDecision (approval quorum)', () => {
+  const NOW = new Date('2026-11-21T06:30:00Z');
+  const pending = (approvalsRequired = 1, expiresAt: Date | null = new Date('2026-11-21T07:00:00Z')) => ({ state: 'pending' as const, approvalsRequired, expiresAt });
+  it.each<[string, ReturnType<typeof pending> | { state: RemediationState; approvalsRequired: number; expiresAt: Date | null }, Ballot[], Ballot, DecisionRuling]>([
+    ['one approval of one', pending(1), [], { userId: 1, decision: 'approve' }, { kind: 'transition', to: 'approved', replacesLater: false, approvals: 1 }],
+    ['first of two', pending(2), [], { userId: 1, decision: 'approve' }, { kind: 'recorded', approvals: 1 }],
+    ['second person of two', pending(2), [{ userId: 1, decision: 'approve' }], { userId: 2, decision: 'approve' }, { kind: 'transition', to: 'approved', replacesLater: false, approvals: 2 }],
+    ['same person twice', pending(2), [{ userId: 1, decision: 'approve' }], { userId: 1, decision: 'approve' }, { kind: 'already_voted' }],
+    ['Later is not a vote (snooze again)', pending(1), [{ userId: 1, decision: 'later' }], { userId: 1, decision: 'later' }, { kind: 'transition', to: 'snoozed', replacesLater: true, approvals: 0 }],
+    ['Later does not count as an approval', pending(2), [{ userId: 1, decision: 'later' }, { userId: 2, decision: 'approve' }], { userId: 1, decision: 'approve' }, { kind: 'transition', to: 'approved', replacesLater: false, approvals: 2 }],
+    ['a reject after one approval', pending(2), [{ userId: 1, decision: 'approve' }], { userId: 2, decision: 'reject' }, { kind: 'transition', to: 'rejected', replacesLater: false, approvals: 1 }],
+    ['nothing to approve still needs one approver', pending(0), [], { userId: 1, decision: 'approve' }, { kind: 'transition', to: 'approved', replacesLater: false, approvals: 1 }],
+    ['past the deadline', pending(1, new Date('2026-11-21T06:29:59Z')), [], { userId: 1, decision: 'approve' }, { kind: 'expire' }],
+    ['no deadline', pending(1, null), [], { userId: 1, decision: 'approve' }, { kind: 'transition', to: 'approved', replacesLater: false, approvals: 1 }],
+    ['already approved', { state: 'approved', approvalsRequired: 1, expiresAt: null }, [{ userId: 1, decision: 'approve' }], { userId: 2, decision: 'approve' }, { kind: 'not_pending' }],
+    ['snoozed', { state: 'snoozed', approvalsRequired: 1, expiresAt: null }, [], { userId: 2, decision: 'reject' }, { kind: 'not_pending' }],
+  ])('%s', (_name, rem, ballots, press, expected) => {
+    expect(applyDecision(rem, ballots, press, NOW)).toEqual(expected);
+  });
+});
+
+describe('legalSources', () => {
+  it('keeps the states that may move to the target', () => {
+    expect(legalSources(['proposed', 'pending', 'snoozed', 'approved'], 'cancelled')).toEqual(['proposed', 'pending', 'snoozed', 'approved']);
+    expect(legalSources(['executing', 'verifying'], 'failed')).toEqual(['executing', 'verifying']);
+    expect(legalSources(['pending', 'verifying'], 'expired')).toEqual(['pending']);
+  });
+
+  it('throws IllegalTransition when none may', () => {
+    expect(() => legalSources(['succeeded'], 'pending')).toThrow(IllegalTransition);
+  });
+});
+
+describe('state sets', () => {
+  it.each([
+    ['LIVE', LIVE],
+    ['UNDECIDED', UNDECIDED],
+    ['AWAITING_DECISION', AWAITING_DECISION],
+    ['IN_FLIGHT', IN_FLIGHT],
+  ] as const)('%s holds no terminal state', (_name, set) => {
+    expect(set.filter((s) => TERMINAL_STATES.includes(s))).toEqual([]);
+  });
+
+  it('every undecided state may be cancelled (an incident resolving cancels them in one statement)', () => {
+    expect(UNDECIDED.every((s) => canTransition(s, 'cancelled'))).toBe(true);
   });
 });

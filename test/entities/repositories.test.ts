@@ -48,7 +48,7 @@ const opts = { dedupWindowS: DEDUP_S, summary: 'Pod is crash looping', target: {
 /** Fingerprints that never collide across tests (the alert unique key is global). */
 const fp = (name: string) => `${name}-${String(++seq).padStart(6, '0')}`;
 
-describe('Store.ingest (alerts → incidents)', () => {
+describe('IncidentRepository.ingest (alerts → incidents)', () => {
   let db: TestDatabase;
   let store: Store;
   beforeAll(async () => {
@@ -214,6 +214,38 @@ describe('Store.ingest (alerts → incidents)', () => {
     expect(await db.query('select id from alert where fingerprint = $1', [a])).toHaveLength(1);
   });
 
+  // The severity rule of domain/incidents.ts, as the intake applies it (severity order and
+  // default passed in as parameters): the incident takes the worst severity of its firing alerts.
+  it.each([
+    [['warning', 'critical', 'info'], 'critical'],
+    [['info', 'none'], 'info'],
+    [['Warning', 'ERROR'], 'error'],
+    [['slack', 'info'], 'warning'],
+    [['none'], 'none'],
+  ])('an incident of alerts with severities %j is %s', async (severities, expected) => {
+    const key = uniqueGroup('severity');
+    const r = await store.incidents.ingest(group(key, severities.map((severity) => alert(fp('s'), 'firing', T0, { severity }))), at(0), opts);
+    expect((await store.incidents.get(r.incidentId!))!.severity).toBe(expected);
+  });
+
+  it('a later, more severe alert raises the open incident’s severity; a milder one does not lower it', async () => {
+    const key = uniqueGroup('severity-update');
+    const r = await store.incidents.ingest(group(key, [alert(fp('a'), 'firing', T0, { severity: 'warning' })]), at(0), opts);
+    await store.incidents.ingest(group(key, [alert(fp('b'), 'firing', at(10), { severity: 'critical' })]), at(10), opts);
+    await store.incidents.ingest(group(key, [alert(fp('c'), 'firing', at(20), { severity: 'info' })]), at(20), opts);
+    expect((await store.incidents.get(r.incidentId!))!.severity).toBe('critical');
+  });
+
+  it('the intake ranks severities in the order it is given (the domain’s), not one of its own', async () => {
+    const key = uniqueGroup('severity-order');
+    const alerts = [alert(fp('a'), 'firing', T0, { severity: 'critical' }), alert(fp('b'), 'firing', T0, { severity: 'info' })];
+    const [{ r }] = await db.query<{ r: { incidentId: number } }>(
+      'select watchkeeper_ingest($1, $2, $3::jsonb, $4::timestamptz, $5, $6, null, $7::jsonb, $8::text[], $9) as r',
+      [key, 'watchkeeper', JSON.stringify(alerts), T0.toISOString(), DEDUP_S, 's', '{}', ['none', 'info', 'warning', 'error', 'critical'], 'warning'],
+    );
+    expect((await store.incidents.get(r.incidentId))!.severity).toBe('info');
+  });
+
   it('lists open incidents newest first', async () => {
     const r1 = await store.incidents.ingest(group(uniqueGroup('list1'), [alert(fp('a'), 'firing')]), at(0), opts);
     const r2 = await store.incidents.ingest(group(uniqueGroup('list2'), [alert(fp('b'), 'firing')]), at(0), opts);
@@ -223,7 +255,7 @@ describe('Store.ingest (alerts → incidents)', () => {
   });
 });
 
-describe('Store job queue', () => {
+describe('JobQueue', () => {
   let db: TestDatabase;
   let store: Store;
   beforeAll(async () => {
@@ -331,7 +363,7 @@ describe('Store job queue', () => {
   });
 });
 
-describe('Store remediations, decisions and transitions', () => {
+describe('RemediationRepository: remediations, decisions and transitions', () => {
   let db: TestDatabase;
   let store: Store;
   beforeAll(async () => {
