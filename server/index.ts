@@ -2,13 +2,13 @@
  * The HTTP server: Alertmanager webhook, Telegram webhook mode, /healthz, /readyz, /metrics.
  * One error middleware is the funnel for everything express itself rejects.
  */
-import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { parseAlertmanagerPayload } from '../domain/alerts.ts';
 import type { Agent } from '../agent/index.ts';
 import type { AgentMetrics } from '../agent/metrics.ts';
+import { requireAuth, type WebhookAuth } from './auth.ts';
 
 /** Options for {@link createServer}. */
 export interface ServerOptions {
@@ -17,7 +17,7 @@ export interface ServerOptions {
   registry: Registry;
   metrics?: AgentMetrics;
   /** Alertmanager auth: bearer token and/or basic credentials; a request must match one. */
-  auth: { bearerToken?: string; basicAuth?: { user: string; password: string } };
+  auth: WebhookAuth;
   /** Largest accepted body, bytes. */
   bodyLimitBytes: number;
   /** Telegram webhook handler (webhook mode), mounted at POST /telegram/webhook. */
@@ -100,31 +100,4 @@ export function createServer(opts: ServerOptions): express.Express {
     return res.status(500).json({ error: 'internal error' });
   });
   return app;
-}
-
-/**
- * Bearer or basic auth, compared in constant time. Without configured credentials every request
- * is refused (serve refuses to start that way; this is defence in depth).
- */
-export function requireAuth(auth: ServerOptions['auth']): express.RequestHandler {
-  return (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const [scheme, value = ''] = header.split(/\s+/, 2);
-    let ok = false;
-    if (auth.bearerToken && scheme?.toLowerCase() === 'bearer') ok = safeEqual(value, auth.bearerToken);
-    if (!ok && auth.basicAuth && scheme?.toLowerCase() === 'basic') {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const i = decoded.indexOf(':');
-      ok = i > 0 && safeEqual(decoded.slice(0, i), auth.basicAuth.user) && safeEqual(decoded.slice(i + 1), auth.basicAuth.password);
-    }
-    if (ok) return next();
-    res.set('WWW-Authenticate', auth.bearerToken ? 'Bearer' : 'Basic realm="watchkeeper"');
-    res.status(401).json({ error: 'missing or wrong credentials: configure http_config.authorization (bearer) or basic_auth in the Alertmanager receiver' });
-  };
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -96,6 +96,11 @@ describe('Alertmanager webhook', () => {
     ['wrong basic password', { authorization: basic(BASIC.user, 'wrong') }],
     ['wrong basic user', { authorization: basic('mallory', BASIC.password) }],
     ['unknown scheme', { authorization: `Token ${TOKEN}` }],
+    ['the right bearer token followed by junk', { authorization: `Bearer ${TOKEN} junk` }],
+    ['the right bearer token after a tab', { authorization: `Bearer\t${TOKEN}` }],
+    ['the right bearer token without a scheme', { authorization: TOKEN }],
+    ['right basic credentials followed by junk', { authorization: `${basic(BASIC.user, BASIC.password)} junk` }],
+    ['right basic credentials, not canonical base64', { authorization: basic(BASIC.user, BASIC.password).replace(/=+$/, '') + '!' }],
   ])('401 with %s, and nothing stored', async (_name, headers) => {
     const before = await db.query('select count(*)::int as n from alert');
     const res = await post(app.url, body04, headers);
@@ -331,6 +336,11 @@ describe('webhook with hostile bodies', () => {
     expect(res.status, JSON.stringify(answer)).toBe(status);
     if (field) expect(answer.error).toMatch(field);
     else expect(answer.stored).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([['a lower-case scheme', `bearer ${TOKEN}`], ['several spaces', `Bearer   ${TOKEN}`]])('accepts the bearer token with %s', async (_name, authorization) => {
+    const res = await post(app.url, JSON.stringify(hostile()), { authorization });
+    expect(res.status).toBe(202);
   });
 
   it('stores a groupKey of 73 labels (5.5 KB) under its hash, and its redelivery joins the same incident', async () => {
