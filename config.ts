@@ -268,6 +268,28 @@ const EnvSchema = z.object({
     }),
   // --- end Coverage ---
 
+  // --- Replicas ---
+  /** How long a claimed job is held before another replica may take it over, seconds (renewed every third of it while it runs). */
+  JOB_LEASE_S: int(30, 1, 3600),
+  /**
+   * Leader election for the singleton work (schedules, sweeps, drift and coverage runs, Telegram
+   * long polling): `kubernetes` (a coordination.k8s.io/v1 Lease), `postgres` (an advisory lock),
+   * or `auto` (a Lease when running in a cluster, else PostgreSQL).
+   */
+  LEADER_ELECTION: z.enum(['auto', 'kubernetes', 'postgres']).optional().default('auto'),
+  /** Name of the Lease (and key of the advisory lock). */
+  LEADER_ELECTION_LEASE_NAME: z.string().optional().default('watchkeeper'),
+  /** Namespace of the Lease (default: the pod's namespace in a cluster, else `default`). */
+  LEADER_ELECTION_NAMESPACE: optionalString,
+  /** How long a Lease is valid without renewal, seconds (client-go's leaseDuration). */
+  LEADER_LEASE_DURATION_S: int(15, 2, 600),
+  /** How long the leader keeps trying to renew before it steps down, seconds (client-go's renewDeadline). */
+  LEADER_RENEW_DEADLINE_S: int(10, 1, 600),
+  /** Interval between election attempts, seconds (client-go's retryPeriod). */
+  LEADER_RETRY_PERIOD_S: int(2, 1, 60),
+  /** This replica's name in the election (set from the downward API `metadata.name`; default: host name). */
+  POD_NAME: optionalString,
+
   // --- Misc ---
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -319,6 +341,17 @@ export interface Config {
     secondary?: { model: string; timeoutMs: number };
     budgetTokens: number;
     cloud?: { apiKey: string; baseUrl?: string; model: string; timeoutMs: number };
+  };
+  /** Running several replicas: job leases and leader election (all times in seconds). */
+  replicas: {
+    jobLeaseS: number;
+    leaderElection: 'auto' | 'kubernetes' | 'postgres';
+    leaseName: string;
+    leaseNamespace?: string;
+    leaseDurationS: number;
+    renewDeadlineS: number;
+    retryPeriodS: number;
+    podName?: string;
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   timezone: string;
@@ -544,6 +577,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'WEBHOOK_BASIC_USER/WEBHOOK_BASIC_PASSWORD',
     ]);
   }
+  if (e.LEADER_RENEW_DEADLINE_S >= e.LEADER_LEASE_DURATION_S || e.LEADER_RETRY_PERIOD_S >= e.LEADER_RENEW_DEADLINE_S) {
+    // As client-go requires: otherwise two leaders could overlap.
+    throw new ConfigError('Invalid configuration: LEADER_RETRY_PERIOD_S < LEADER_RENEW_DEADLINE_S < LEADER_LEASE_DURATION_S must hold', [
+      'LEADER_LEASE_DURATION_S/LEADER_RENEW_DEADLINE_S/LEADER_RETRY_PERIOD_S',
+    ]);
+  }
   const config: Config = {
     database: { url: e.DATABASE_URL, embeddedDir: e.EMBEDDED_PG_DIR, embeddedPort: e.EMBEDDED_PG_PORT },
     telegram: {
@@ -601,6 +640,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         e.CLOUD_MODEL_ENABLED && e.ANTHROPIC_API_KEY
           ? { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.ANTHROPIC_MODEL, timeoutMs: e.ANTHROPIC_TIMEOUT_MS }
           : undefined,
+    },
+    replicas: {
+      jobLeaseS: e.JOB_LEASE_S,
+      leaderElection: e.LEADER_ELECTION,
+      leaseName: e.LEADER_ELECTION_LEASE_NAME,
+      leaseNamespace: e.LEADER_ELECTION_NAMESPACE,
+      leaseDurationS: e.LEADER_LEASE_DURATION_S,
+      renewDeadlineS: e.LEADER_RENEW_DEADLINE_S,
+      retryPeriodS: e.LEADER_RETRY_PERIOD_S,
+      podName: e.POD_NAME,
     },
     logLevel: e.LOG_LEVEL,
     timezone: e.WATCHKEEPER_TIMEZONE,

@@ -123,7 +123,10 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
         return onIncidentResolved(core, cards, job.incidentId);
     }
   };
-  worker = new JobWorker(deps.repos.jobs, handle, deps.clock, core.log, settings.worker);
+  worker = new JobWorker(deps.repos.jobs, handle, deps.clock, core.log, {
+    ...settings.worker,
+    onJobEnd: (kind, outcome) => deps.metrics?.jobs.inc({ kind, outcome }),
+  });
   const w = worker;
   return {
     async start() {

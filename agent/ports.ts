@@ -479,15 +479,39 @@ export interface ClaimedJob {
   job: Job | undefined;
 }
 
+/**
+ * A worker's hold on the jobs it claims: `holder` identifies the worker (unique per process),
+ * `durationMs` is how long a claim or renewal holds a job. A running job whose lease has
+ * expired (its holder died or could not record the end) is claimed again by any worker.
+ */
+export interface JobLease {
+  holder: string;
+  durationMs: number;
+}
+
+/** Queue depth as metrics show it. */
+export interface JobQueueStats {
+  /** Jobs due now and not running (`run_at` ≤ now). */
+  queued: number;
+  /** Age of the oldest due job, seconds (0 when none). */
+  oldestQueuedAgeSeconds: number;
+}
+
 /** The durable job queue. */
 export interface JobQueue {
-  /** Claims the oldest due job (several workers never take the same one). */
-  claim(now: Date): Promise<ClaimedJob | undefined>;
-  complete(id: number): Promise<void>;
-  /** Requeued at `retryAt`, or failed for good when undefined. */
-  fail(id: number, error: string, retryAt?: Date): Promise<void>;
-  /** Requeues jobs left running by a dead process (locked before `lockedBefore`). @returns how many. */
-  requeueStale(lockedBefore: Date): Promise<number>;
+  /**
+   * Claims the oldest due job, or a running job whose lease expired, for `lease` (several workers
+   * never take the same one); every claim counts as an attempt.
+   */
+  claim(now: Date, lease: JobLease): Promise<ClaimedJob | undefined>;
+  /** Extends the leases of the jobs `ids` that `lease.holder` still holds. @returns the ids still held. */
+  renew(ids: number[], lease: JobLease, now: Date): Promise<number[]>;
+  /** Marks a job done. @returns false when `holder` no longer holds it (its lease expired and it was taken over). */
+  complete(id: number, holder: string): Promise<boolean>;
+  /** Requeued at `retryAt`, or failed for good when undefined. @returns false when `holder` no longer holds it. */
+  fail(id: number, holder: string, error: string, retryAt?: Date): Promise<boolean>;
+  /** Due jobs waiting and the age of the oldest (metrics). */
+  stats(now: Date): Promise<JobQueueStats>;
 }
 
 /** Every repository the core uses. */
@@ -550,4 +574,27 @@ export interface ProposalRequest {
 /** Proposes actions through the approval flow (what drift and coverage are given). */
 export interface ProposalPort {
   proposeAction(input: ProposalRequest): Promise<{ incidentId: number; remediationId: number }>;
+}
+
+/** What a {@link LeaderElector} tells when leadership changes; each runs to completion before the next. */
+export interface LeaderCallbacks {
+  /** This replica became the leader: start the singleton work. */
+  onStartedLeading(): void | Promise<void>;
+  /** This replica lost leadership (or gave it up on stop): stop the singleton work. */
+  onStoppedLeading(): void | Promise<void>;
+}
+
+/**
+ * Leader election among replicas, for work that must run once (schedules, sweeps, Telegram long
+ * polling). Adapters: a Kubernetes Lease (agent/k8s/lease.ts) and a PostgreSQL advisory lock
+ * (entities/advisory-lock.ts).
+ */
+export interface LeaderElector {
+  /** This replica's name in the election (the Lease's holderIdentity). */
+  readonly identity: string;
+  /** Starts campaigning; callbacks run as leadership comes and goes. */
+  start(callbacks: LeaderCallbacks): void;
+  /** Stops campaigning; a leader runs onStoppedLeading, then releases leadership so another takes over at once. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
 }

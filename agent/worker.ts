@@ -1,13 +1,21 @@
 /**
  * The durable job worker: claims queued jobs from PostgreSQL and runs their handlers with bounded
  * concurrency. Jobs are written in the same transaction as what caused them (an alert, an
- * approval), so nothing is lost on restart; a job whose process died is requeued on start.
+ * approval), so nothing is lost on restart. Each claim is a lease held by this worker and
+ * renewed while the job runs; a job whose holder died, or could not record the job's end (the
+ * database was down), is claimed again by any worker once its lease expires — no restart needed,
+ * and several replicas never run the same job at once while its holder is alive.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ClaimedJob, Clock, Job, JobQueue } from './ports.ts';
+import type { ClaimedJob, Clock, Job, JobLease, JobQueue } from './ports.ts';
 
 /** Runs one job; throwing means "retry later" (up to `maxAttempts`). */
 export type JobHandler = (job: Job) => Promise<void>;
+
+/** How a claimed job ended, as counted in `watchkeeper_jobs_total{outcome}`. */
+export type JobOutcome = 'done' | 'retry' | 'failed' | 'lease_lost';
 
 /** Options for {@link JobWorker}. */
 export interface WorkerOptions {
@@ -19,6 +27,15 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** First retry delay, ms, doubled per attempt (default 1000). */
   retryBaseMs?: number;
+  /**
+   * How long a claim holds a job, ms (default 30 000); renewed every third of it while the job
+   * runs. A job whose holder stopped renewing is taken over this long after the last renewal.
+   */
+  leaseMs?: number;
+  /** This worker's identity in `job.locked_by` (default `<hostname>/<pid>/<random>`; unique per process). */
+  holder?: string;
+  /** Told when a claimed job ends (metrics). */
+  onJobEnd?: (kind: string, outcome: JobOutcome) => void;
 }
 
 /** Polls the job queue and runs each claimed job with the handler. */
@@ -26,9 +43,16 @@ export class JobWorker {
   private running = 0;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Ids of the jobs this worker runs now (their leases are renewed). */
+  private readonly held = new Set<number>();
+  /** Ids whose lease this worker lost while running them (another worker may have them). */
+  private readonly lost = new Set<number>();
   private draining: Promise<void> | undefined;
-  private readonly opts: Required<WorkerOptions>;
+  private readonly opts: Required<Omit<WorkerOptions, 'onJobEnd'>> & Pick<WorkerOptions, 'onJobEnd'>;
+  /** The lease every claim of this worker takes. */
+  readonly lease: JobLease;
 
   constructor(
     private readonly queue: JobQueue,
@@ -37,16 +61,27 @@ export class JobWorker {
     private readonly log: Logger,
     options: WorkerOptions = {},
   ) {
-    this.opts = { concurrency: 8, pollMs: 500, maxAttempts: 5, retryBaseMs: 1000, ...options };
+    this.opts = {
+      concurrency: 8,
+      pollMs: 500,
+      maxAttempts: 5,
+      retryBaseMs: 1000,
+      leaseMs: 30_000,
+      holder: `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`,
+      ...options,
+    };
+    this.lease = { holder: this.opts.holder, durationMs: this.opts.leaseMs };
   }
 
-  /** Requeues jobs orphaned by a previous process, then starts polling. */
+  /**
+   * Starts polling. Jobs left running by a process that is gone are not requeued here: they are
+   * claimed like queued ones once their lease expires (another replica may still hold them).
+   */
   async start(): Promise<void> {
-    // A job still "running" at start-up belonged to a process that is gone.
-    const requeued = await this.queue.requeueStale(new Date(this.clock.now().getTime() + 1));
-    if (requeued) this.log.warn({ requeued }, 'requeued jobs left running by a previous process');
     this.stopped = false;
     this.schedule(0);
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.opts.leaseMs / 3)));
+    this.renewTimer.unref?.();
   }
 
   /** Wakes the worker now (after a commit that queued a job). */
@@ -54,13 +89,33 @@ export class JobWorker {
     if (!this.stopped) this.schedule(0);
   }
 
-  /** Stops claiming jobs and waits for running ones (at most `timeoutMs`). */
+  /** Stops claiming jobs and waits for running ones (at most `timeoutMs`); their leases are renewed meanwhile. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     // A claim in progress must finish (and its job start) before the database goes away.
     await this.draining;
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (this.renewTimer) clearInterval(this.renewTimer);
+  }
+
+  /** Extends the leases of the running jobs; a job no longer held is logged and its end not recorded by us. */
+  private async renew(): Promise<void> {
+    const ids = [...this.held].filter((id) => !this.lost.has(id));
+    if (!ids.length) return;
+    let kept: number[];
+    try {
+      kept = await this.queue.renew(ids, this.lease, this.clock.now());
+    } catch (err) {
+      this.log.warn({ err, jobs: ids.length }, 'could not renew job leases; database unavailable?');
+      return;
+    }
+    const keptSet = new Set(kept);
+    for (const id of ids) {
+      if (keptSet.has(id) || !this.held.has(id)) continue;
+      this.lost.add(id);
+      this.log.warn({ job: id }, 'lost the lease of a running job (it expired and another worker may run it)');
+    }
   }
 
   private schedule(ms: number): void {
@@ -91,7 +146,7 @@ export class JobWorker {
     while (!this.stopped && this.running < this.opts.concurrency) {
       let job: ClaimedJob | undefined;
       try {
-        job = await this.queue.claim(this.clock.now());
+        job = await this.queue.claim(this.clock.now(), this.lease);
       } catch (err) {
         this.log.error({ err }, 'could not claim a job; database unavailable?');
         break;
@@ -103,8 +158,11 @@ export class JobWorker {
 
   private run(job: ClaimedJob): void {
     this.running++;
+    this.held.add(job.id);
     const p = this.execute(job).finally(() => {
       this.running--;
+      this.held.delete(job.id);
+      this.lost.delete(job.id);
       this.inFlight.delete(p);
       this.nudge();
     });
@@ -114,20 +172,30 @@ export class JobWorker {
   private async execute(claimed: ClaimedJob): Promise<void> {
     const job = claimed.job;
     const log = this.log.child({ job: claimed.id, kind: claimed.kind, attempt: claimed.attempts });
+    const holder = this.lease.holder;
+    let outcome: JobOutcome;
     try {
       if (!job) throw new Error(`unknown job "${claimed.kind}" (or its payload)`);
       await this.handle(job);
-      await this.queue.complete(claimed.id);
+      try {
+        outcome = (await this.queue.complete(claimed.id, holder)) ? 'done' : 'lease_lost';
+      } catch (dbErr) {
+        log.error({ err: dbErr }, 'could not record the end of a job; it runs again when its lease expires');
+        outcome = 'lease_lost';
+      }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const retry = claimed.attempts < this.opts.maxAttempts && job !== undefined;
       const retryAt = retry ? new Date(this.clock.now().getTime() + this.opts.retryBaseMs * 2 ** (claimed.attempts - 1)) : undefined;
       log.error({ err, retryAt }, retry ? 'job failed; will retry' : 'job failed for good');
       try {
-        await this.queue.fail(claimed.id, message, retryAt);
+        outcome = (await this.queue.fail(claimed.id, holder, message, retryAt)) ? (retry ? 'retry' : 'failed') : 'lease_lost';
       } catch (dbErr) {
-        log.error({ err: dbErr }, 'could not record job failure; it will be requeued on restart');
+        log.error({ err: dbErr }, 'could not record job failure; it runs again when its lease expires');
+        outcome = 'lease_lost';
       }
     }
+    if (outcome === 'lease_lost') log.warn('job ended after its lease was lost; its end is left to the lease (not recorded here)');
+    this.opts.onJobEnd?.(claimed.kind, outcome);
   }
 }

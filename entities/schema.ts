@@ -169,6 +169,10 @@ export const JobEntity = defineEntity({
     attempts: p.integer().default(0),
     runAt: p.datetime(),
     lockedAt: p.datetime().nullable(),
+    /** The worker holding the job while it runs (see agent/worker.ts). */
+    lockedBy: p.string().length(128).nullable(),
+    /** End of the holder's lease; a running job past it is claimed again. */
+    lockedUntil: p.datetime().nullable(),
     lastError: p.text().nullable(),
     createdAt: p.datetime(),
   },

@@ -101,7 +101,7 @@ type ApiClass<T> = new (config: ReturnType<typeof createConfiguration>) => T;
  * `AbortSignal.timeout(timeoutMs)` (client-node's fetch honours `RequestContext.setSignal`).
  * @throws Error when the kubeconfig has no current cluster.
  */
-function makeApiClient<T>(kc: KubeConfig, api: ApiClass<T>, timeoutMs: number): T {
+export function makeApiClient<T>(kc: KubeConfig, api: ApiClass<T>, timeoutMs: number): T {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster; set KUBE_CONTEXT or fix the kubeconfig');
   const config = createConfiguration({

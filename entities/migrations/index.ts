@@ -5,6 +5,7 @@ import { Migration20261121070000_ingest_function } from './Migration202611210700
 import { DRIFT_MIGRATIONS } from './drift.ts';
 import { COVERAGE_MIGRATIONS } from './coverage.ts';
 import { Migration20261202120000_domain_rules_origin } from './Migration20261202120000_domain_rules_origin.ts';
+import { Migration20261202130000_job_lease } from './Migration20261202130000_job_lease.ts';
 
 export const MIGRATIONS = [
   Migration20261121060642_initial,
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ...DRIFT_MIGRATIONS,
   ...COVERAGE_MIGRATIONS,
   Migration20261202120000_domain_rules_origin,
+  Migration20261202130000_job_lease,
 ];

@@ -266,9 +266,11 @@ describe('JobQueue', () => {
     await db?.drop();
   });
 
+  /** The lease the tests claim with (one worker, 60 s). */
+  const W = { holder: 'worker-a', durationMs: 60_000 };
   const jobRow = (id: number) =>
-    db.query<{ state: string; attempts: number; last_error: string | null; run_at: Date; locked_at: Date | null }>(
-      'select state, attempts, last_error, run_at, locked_at from job where id = $1',
+    db.query<{ state: string; attempts: number; last_error: string | null; run_at: Date; locked_at: Date | null; locked_by: string | null; locked_until: Date | null }>(
+      'select state, attempts, last_error, run_at, locked_at, locked_by, locked_until from job where id = $1',
       [id],
     ).then((r) => r[0]);
 
@@ -277,82 +279,115 @@ describe('JobQueue', () => {
     await store.jobs.enqueue({ kind: 'execute', remediationId: 1 }, new Date('2001-01-01T00:00:01Z'));
     await store.jobs.enqueue({ kind: 'incident-resolved', incidentId: 3 }, new Date('2001-01-01T01:00:00Z'));
     const now = new Date('2001-01-01T00:10:00Z');
-    const a = await store.jobs.claim(now);
-    const b = await store.jobs.claim(now);
-    const c = await store.jobs.claim(now);
+    const a = await store.jobs.claim(now, W);
+    const b = await store.jobs.claim(now, W);
+    const c = await store.jobs.claim(now, W);
     expect(a).toEqual({ id: expect.any(Number), kind: 'execute', job: { kind: 'execute', remediationId: 1 }, attempts: 1 });
     expect(b).toMatchObject({ job: { kind: 'diagnose', incidentId: 2 }, attempts: 1 });
     expect(c).toBeUndefined(); // n:3 is not due yet
     expect(await jobRow(a!.id)).toMatchObject({ state: 'running' });
-    await store.jobs.complete(a!.id);
+    await store.jobs.complete(a!.id, W.holder);
     expect(await jobRow(a!.id)).toMatchObject({ state: 'done', locked_at: null });
-    await store.jobs.complete(b!.id);
-    const late = await store.jobs.claim(new Date('2001-01-01T02:00:00Z'));
+    await store.jobs.complete(b!.id, W.holder);
+    const late = await store.jobs.claim(new Date('2001-01-01T02:00:00Z'), W);
     expect(late).toMatchObject({ job: { kind: 'incident-resolved', incidentId: 3 } });
-    await store.jobs.complete(late!.id);
+    await store.jobs.complete(late!.id, W.holder);
   });
 
   it('20 concurrent claimers over 5 jobs get 5 distinct jobs', async () => {
     const runAt = new Date('2002-01-01T00:00:00Z');
     for (let i = 0; i < 5; i++) await store.jobs.enqueue({ kind: 'diagnose', incidentId: i }, runAt);
-    const claims = await Promise.all(Array.from({ length: 20 }, () => store.jobs.claim(new Date('2002-01-01T00:00:01Z'))));
+    const claims = await Promise.all(Array.from({ length: 20 }, () => store.jobs.claim(new Date('2002-01-01T00:00:01Z'), W)));
     const got = claims.filter((c) => c !== undefined);
     expect(got).toHaveLength(5);
     expect(new Set(got.map((c) => c!.id)).size).toBe(5);
     expect(new Set(got.map((c) => (c!.job as { incidentId: number }).incidentId))).toEqual(new Set([0, 1, 2, 3, 4]));
-    for (const c of got) await store.jobs.complete(c!.id);
+    for (const c of got) await store.jobs.complete(c!.id, W.holder);
   });
 
   it('failJob with retryAt requeues for later; without it fails for good', async () => {
     const t = new Date('2003-01-01T00:00:00Z');
     await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
-    const first = await store.jobs.claim(t);
+    const first = await store.jobs.claim(t, W);
     const retryAt = new Date('2003-01-01T00:05:00Z');
-    await store.jobs.fail(first!.id, 'boom: cluster unreachable', retryAt);
+    await store.jobs.fail(first!.id, W.holder, 'boom: cluster unreachable', retryAt);
     expect(await jobRow(first!.id)).toMatchObject({ state: 'queued', last_error: 'boom: cluster unreachable', locked_at: null });
     expect((await jobRow(first!.id)).run_at.toISOString()).toBe(retryAt.toISOString());
-    expect(await store.jobs.claim(new Date('2003-01-01T00:04:59Z'))).toBeUndefined();
-    const second = await store.jobs.claim(retryAt);
+    expect(await store.jobs.claim(new Date('2003-01-01T00:04:59Z'), W)).toBeUndefined();
+    const second = await store.jobs.claim(retryAt, W);
     expect(second).toMatchObject({ id: first!.id, attempts: 2 });
-    await store.jobs.fail(second!.id, 'still broken');
+    await store.jobs.fail(second!.id, W.holder, 'still broken');
     expect(await jobRow(first!.id)).toMatchObject({ state: 'failed', last_error: 'still broken', attempts: 2 });
-    expect(await store.jobs.claim(new Date('2100-01-01T00:00:00Z'))).toBeUndefined();
+    expect(await store.jobs.claim(new Date('2100-01-01T00:00:00Z'), W)).toBeUndefined();
   });
 
   it('failJob keeps at most 4000 characters of the error', async () => {
     const t = new Date('2004-01-01T00:00:00Z');
     await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
-    const j = await store.jobs.claim(t);
-    await store.jobs.fail(j!.id, 'x'.repeat(10_000));
+    const j = await store.jobs.claim(t, W);
+    await store.jobs.fail(j!.id, W.holder, 'x'.repeat(10_000));
     expect((await jobRow(j!.id)).last_error).toHaveLength(4000);
   });
 
-  it('requeueStaleJobs requeues jobs locked before the cut-off only', async () => {
+  it('a running job is taken over only once its lease expires; the holder renews it and cannot record the end after losing it', async () => {
     const t = new Date('2005-01-01T00:00:00Z');
+    const at = (s: number) => new Date(t.getTime() + s * 1000);
+    const B = { holder: 'worker-b', durationMs: 60_000 };
     await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
     await store.jobs.enqueue({ kind: 'diagnose', incidentId: 2 }, t);
-    const old = await store.jobs.claim(new Date('2005-01-01T00:00:10Z'));
-    const fresh = await store.jobs.claim(new Date('2005-01-01T00:09:00Z'));
-    expect(await store.jobs.requeueStale(new Date('2005-01-01T00:05:00Z'))).toBe(1);
-    expect(await jobRow(old!.id)).toMatchObject({ state: 'queued', locked_at: null });
-    expect(await jobRow(fresh!.id)).toMatchObject({ state: 'running' });
-    const again = await store.jobs.claim(new Date('2005-01-01T00:10:00Z'));
-    expect(again).toMatchObject({ id: old!.id, attempts: 2 });
-    expect(await store.jobs.requeueStale(new Date('2005-01-01T00:00:00Z'))).toBe(0);
-    await store.jobs.complete(again!.id);
-    await store.jobs.complete(fresh!.id);
+    const a = await store.jobs.claim(at(10), W); // held until at(70)
+    const b = await store.jobs.claim(at(20), B);
+    expect(await jobRow(a!.id)).toMatchObject({ state: 'running', locked_by: 'worker-a' });
+    expect((await jobRow(a!.id)).locked_until!.toISOString()).toBe(at(70).toISOString());
+    expect(await store.jobs.claim(at(60), B)).toBeUndefined(); // a's lease still runs
+    expect(await store.jobs.renew([a!.id], W, at(60))).toEqual([a!.id]); // held until at(120)
+    expect(await store.jobs.renew([a!.id, b!.id], B, at(60))).toEqual([b!.id]); // only the holder renews
+    expect(await store.jobs.claim(at(100), B)).toBeUndefined();
+    // worker-a stops renewing (it died, or the database was down): the job is B's after at(120).
+    const taken = await store.jobs.claim(at(121), B);
+    expect(taken).toMatchObject({ id: a!.id, attempts: 2, job: { kind: 'diagnose', incidentId: 1 } });
+    expect(await jobRow(a!.id)).toMatchObject({ state: 'running', locked_by: 'worker-b' });
+    // The old holder can neither renew nor record an end of a job it no longer holds.
+    expect(await store.jobs.renew([a!.id], W, at(122))).toEqual([]);
+    expect(await store.jobs.complete(a!.id, W.holder)).toBe(false);
+    expect(await store.jobs.fail(a!.id, W.holder, 'late')).toBe(false);
+    expect(await jobRow(a!.id)).toMatchObject({ state: 'running', locked_by: 'worker-b', last_error: null });
+    expect(await store.jobs.complete(a!.id, B.holder)).toBe(true);
+    expect(await store.jobs.complete(b!.id, B.holder)).toBe(true);
+    expect(await jobRow(a!.id)).toMatchObject({ state: 'done', locked_by: null, locked_until: null });
+  });
+
+  it('a job left running without a lease (an older version) is claimable at once', async () => {
+    const t = new Date('2005-06-01T00:00:00Z');
+    await db.query(`insert into job (kind, payload, state, attempts, run_at, created_at, locked_at) values ('diagnose', '{"incidentId":9}', 'running', 1, $1, $1, $1)`, [t]);
+    const j = await store.jobs.claim(t, W);
+    expect(j).toMatchObject({ attempts: 2, job: { kind: 'diagnose', incidentId: 9 } });
+    expect(await store.jobs.complete(j!.id, W.holder)).toBe(true);
+  });
+
+  it('stats counts due queued jobs and the age of the oldest', async () => {
+    const t = new Date('2005-09-01T00:00:00Z');
+    expect(await store.jobs.stats(t)).toEqual({ queued: 0, oldestQueuedAgeSeconds: 0 });
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 1 }, t);
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 2 }, new Date(t.getTime() + 30_000));
+    await store.jobs.enqueue({ kind: 'diagnose', incidentId: 3 }, new Date(t.getTime() + 3_600_000)); // not due
+    expect(await store.jobs.stats(new Date(t.getTime() + 90_000))).toEqual({ queued: 2, oldestQueuedAgeSeconds: 90 });
+    for (let i = 0; i < 3; i++) {
+      const j = await store.jobs.claim(new Date(t.getTime() + 7_200_000), W);
+      await store.jobs.complete(j!.id, W.holder);
+    }
   });
 
   it('decodes a stored job it does not know as undefined (the worker fails it for good)', async () => {
     const t = new Date('2006-01-01T00:00:00Z');
     await db.query(`insert into job (kind, payload, state, attempts, run_at, created_at) values ('retired-kind', '{}', 'queued', 0, $1, $1)`, [t]);
     await db.query(`insert into job (kind, payload, state, attempts, run_at, created_at) values ('execute', '{"remediationId":"x"}', 'queued', 0, $1, $1)`, [t]);
-    const unknown = await store.jobs.claim(t);
-    const malformed = await store.jobs.claim(t);
+    const unknown = await store.jobs.claim(t, W);
+    const malformed = await store.jobs.claim(t, W);
     expect(unknown).toMatchObject({ kind: 'retired-kind', job: undefined });
     expect(malformed).toMatchObject({ kind: 'execute', job: undefined });
-    await store.jobs.fail(unknown!.id, 'unknown');
-    await store.jobs.fail(malformed!.id, 'unknown');
+    await store.jobs.fail(unknown!.id, W.holder, 'unknown');
+    await store.jobs.fail(malformed!.id, W.holder, 'unknown');
   });
 
   it('jobCounts counts per state', async () => {

@@ -112,6 +112,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     subresources: ['status'],
     shortNames: ['pdb'],
   }),
+  resourceType('coordination.k8s.io', 'v1', 'leases', 'Lease'),
   resourceType('monitoring.coreos.com', 'v1', 'prometheusrules', 'PrometheusRule', {
     shortNames: ['promrule'],
     custom: true,
