@@ -289,6 +289,8 @@ const EnvSchema = z.object({
   LEADER_RETRY_PERIOD_S: int(2, 1, 60),
   /** This replica's name in the election (set from the downward API `metadata.name`; default: host name). */
   POD_NAME: optionalString,
+  /** Set by Kubernetes in every pod: `LEADER_ELECTION=auto` uses a Lease when it is set. */
+  KUBERNETES_SERVICE_HOST: optionalString,
 
   // --- Misc ---
   /** pino level. */
@@ -352,6 +354,8 @@ export interface Config {
     renewDeadlineS: number;
     retryPeriodS: number;
     podName?: string;
+    /** Running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is set). */
+    inCluster: boolean;
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   timezone: string;
@@ -650,6 +654,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       renewDeadlineS: e.LEADER_RENEW_DEADLINE_S,
       retryPeriodS: e.LEADER_RETRY_PERIOD_S,
       podName: e.POD_NAME,
+      inCluster: e.KUBERNETES_SERVICE_HOST !== undefined,
     },
     logLevel: e.LOG_LEVEL,
     timezone: e.WATCHKEEPER_TIMEZONE,

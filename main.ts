@@ -28,6 +28,12 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './entities/embedde
 import { migrateUp, openOrm, type MikroORM } from './entities/orm.ts';
 import { createStore, type Store } from './entities/repositories/index.ts';
 import { startSchedules, type Schedules } from './jobs/index.ts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { LeaderElector } from './agent/ports.ts';
+import { LeaderElection } from './agent/leader.ts';
+import { KubernetesLeaseLock, podNamespace } from './agent/k8s/lease.ts';
+import { AdvisoryLeaderLock } from './entities/advisory-lock.ts';
 import { createServer } from './server/index.ts';
 import { createModelRouter } from './agent/llm/index.ts';
 import { AlertmanagerSilences } from './agent/alertmanager/silences.ts';
@@ -104,6 +110,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const metrics = createAgentMetrics(registry);
+    metrics.watchJobQueue(() => store.jobs.stats(new Date()));
 
     const router =
       config.models.primary || config.models.secondary
@@ -148,7 +155,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         trustAlpha: config.safety.trustAlpha,
         logTailLines: config.kubernetes.logTailLines,
         policy: planPolicyFromConfig(config),
-        worker: overrides.workerPollMs ? { pollMs: overrides.workerPollMs } : undefined,
+        worker: { leaseMs: config.replicas.jobLeaseS * 1000, ...(overrides.workerPollMs ? { pollMs: overrides.workerPollMs } : {}) },
       },
     );
     const drift = createDriftService(config, {
@@ -217,18 +224,8 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     drift?.start();
     stops.push(async () => drift?.stop());
 
-    if (delivery === 'polling') {
-      let runner: RunnerHandle | undefined;
-      void telegramUp.then(async (ok) => {
-        if (!ok || stopping) return;
-        // A webhook left from webhook mode makes getUpdates answer 409; polling needs it gone.
-        await bot.api.deleteWebhook().catch((err) => log.warn({ err }, 'deleteWebhook failed'));
-        if (!stopping) runner = run(bot);
-      });
-      stops.push(async () => {
-        if (runner?.isRunning()) await runner.stop();
-      });
-    } else if (delivery === 'webhook') {
+    if (delivery === 'webhook') {
+      // Every replica takes Telegram updates in webhook mode; setting the same URL twice is harmless.
       void telegramUp.then(async (ok) => {
         if (!ok || stopping) return;
         await bot.api
@@ -236,14 +233,54 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
           .catch((err) => log.error({ err }, 'setWebhook failed; Telegram cannot deliver updates'));
       });
     }
-    if (overrides.schedules !== false) {
-      const schedules: Schedules = startSchedules(agent, log, {
-        timezone: config.timezone,
-        drift,
-        driftCron: config.drift.scanCron,
-        coverage: config.coverage.enabled ? { service: coverage, ...config.coverage } : undefined,
+    // Singleton work runs on the elected leader only: long polling (Telegram allows one poller per
+    // bot token) and the schedules (expiry and snooze sweeps, drift scans, coverage runs).
+    const polling = delivery === 'polling';
+    const scheduled = overrides.schedules !== false;
+    if (polling || scheduled) {
+      const elector = createLeaderElector(config, { kubeConfig: kc, databaseUrl: database.url, log });
+      let leading = false;
+      let runner: RunnerHandle | undefined;
+      let schedules: Schedules | undefined;
+      const stopPolling = async () => {
+        const r = runner;
+        runner = undefined;
+        if (r?.isRunning()) await r.stop();
+      };
+      elector.start({
+        onStartedLeading: () => {
+          leading = true;
+          metrics.leader.set(1);
+          if (scheduled) {
+            schedules = startSchedules(agent, log, {
+              timezone: config.timezone,
+              drift,
+              driftCron: config.drift.scanCron,
+              coverage: config.coverage.enabled ? { service: coverage, ...config.coverage } : undefined,
+            });
+          }
+          if (polling) {
+            void telegramUp.then(async (ok) => {
+              if (!ok || stopping || !leading) return;
+              // A webhook left from webhook mode makes getUpdates answer 409; polling needs it gone.
+              await bot.api.deleteWebhook().catch((err) => log.warn({ err }, 'deleteWebhook failed'));
+              if (!stopping && leading && !runner) runner = run(bot);
+            });
+          }
+        },
+        onStoppedLeading: async () => {
+          leading = false;
+          metrics.leader.set(0);
+          const s = schedules;
+          schedules = undefined;
+          await s?.stop();
+          await stopPolling();
+        },
       });
-      stops.push(() => schedules.stop());
+      stops.push(async () => {
+        await elector.stop();
+        await stopPolling();
+      });
     }
     log.info({ url: `http://${host}:${address.port}`, delivery, chats: config.telegram.chatIds }, 'watchkeeper is up');
     return { config, agent, bot, orm, store, url: `http://${host}:${address.port}`, stop };
@@ -251,6 +288,31 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     await stop();
     throw err;
   }
+}
+
+/**
+ * The leader elector for the singleton work, as configured: a Kubernetes Lease
+ * (`LEADER_ELECTION=kubernetes`, or `auto` inside a pod) in LEADER_ELECTION_NAMESPACE (default
+ * the pod's namespace), else a PostgreSQL advisory lock on its own connection to `databaseUrl`.
+ * The identity is the pod (or host) name plus a random suffix, unique per process.
+ */
+export function createLeaderElector(
+  config: Readonly<Config>,
+  deps: { kubeConfig: KubeConfig; databaseUrl: string; log: Logger },
+): LeaderElector {
+  const r = config.replicas;
+  const identity = `${r.podName ?? hostname()}_${randomBytes(4).toString('hex')}`;
+  const timings = { leaseDurationMs: r.leaseDurationS * 1000, renewDeadlineMs: r.renewDeadlineS * 1000, retryPeriodMs: r.retryPeriodS * 1000 };
+  const useLease = r.leaderElection === 'kubernetes' || (r.leaderElection === 'auto' && r.inCluster);
+  const log = deps.log.child({ component: 'leader-election' });
+  if (useLease) {
+    const namespace = r.leaseNamespace ?? podNamespace() ?? 'default';
+    log.info({ lease: `${namespace}/${r.leaseName}`, identity }, 'leader election on a Kubernetes Lease');
+    const lock = new KubernetesLeaseLock(deps.kubeConfig, { name: r.leaseName, namespace, identity, leaseDurationSeconds: r.leaseDurationS });
+    return new LeaderElection(identity, lock, timings, log);
+  }
+  log.info({ lock: r.leaseName, identity }, 'leader election on a PostgreSQL advisory lock');
+  return new LeaderElection(identity, new AdvisoryLeaderLock({ url: deps.databaseUrl, name: r.leaseName }), timings, log);
 }
 
 /**
@@ -372,14 +434,14 @@ async function migrate(): Promise<number> {
 /**
  * Opens the database and applies pending migrations: `url`, else DATABASE_URL, else the embedded
  * PostgreSQL in EMBEDDED_PG_DIR (started here and stopped by `close`).
- * @returns the ORM, the migrations just applied, and `close` (ORM first, then the embedded server).
+ * @returns the ORM, the migrations just applied, the connection string used, and `close` (ORM first, then the embedded server).
  * @throws when PostgreSQL cannot be reached or started, or a migration fails.
  */
 export async function openDatabase(
   config: Readonly<Config>,
   log: Logger,
   url: string | undefined = config.database.url,
-): Promise<{ orm: MikroORM; applied: string[]; close: () => Promise<void> }> {
+): Promise<{ orm: MikroORM; applied: string[]; url: string; close: () => Promise<void> }> {
   let embedded: EmbeddedDatabase | undefined;
   if (!url) {
     log.info({ dir: config.database.embeddedDir }, 'DATABASE_URL unset: starting embedded PostgreSQL');
@@ -399,7 +461,7 @@ export async function openDatabase(
     orm = await openOrm({ url });
     const applied = await migrateUp(orm);
     if (applied.length) log.info({ applied }, 'migrations applied');
-    return { orm, applied, close };
+    return { orm, applied, url, close };
   } catch (err) {
     await close();
     throw err;

@@ -274,13 +274,16 @@ export class MemoryRepositories implements Repositories {
       j.state = 'running';
       return { id: j.id, kind: j.job.kind, attempts: 1, job: j.job };
     },
+    renew: async (ids) => ids,
     complete: async (id) => {
       this.jobRows.find((j) => j.id === id)!.state = 'done';
+      return true;
     },
     fail: async (id) => {
       this.jobRows.find((j) => j.id === id)!.state = 'failed';
+      return true;
     },
-    requeueStale: async () => 0,
+    stats: async () => ({ queued: this.jobRows.filter((j) => j.state === 'queued').length, oldestQueuedAgeSeconds: 0 }),
   };
 
   /** Audit actions, in order. */
