@@ -2,8 +2,10 @@
  * Planning: a diagnosis becomes a {@link RemediationPlan} — a catalog action on a target with its
  * parameters, scored by blast radius, checked by the guardrails, dry-run on the server. Routing
  * follows: `auto` (guardrails allow, auto-execution on) runs at once; `human`/`dual` get a card;
- * `blocked` gets a card without an execute button.
+ * `blocked` gets a card without an execute button. What each action is (no-op, wording, undo hint)
+ * comes from the action traits (`domain/actions/catalog.ts`).
  */
+import { ACTION_TRAITS, actionTraits, describeAction } from '../domain/actions/catalog.ts';
 import { emptyEvidence, type ActionKind, type Evidence, type TargetRef } from '../domain/diagnosis.ts';
 import {
   blastRadiusInputFromEvidence,
@@ -20,7 +22,7 @@ import {
   type GuardrailPolicy,
   type GuardrailVerdict,
 } from '../domain/guardrails.ts';
-import { approvalsRequired, describeAction, type Tier } from '../domain/remediation/index.ts';
+import { approvalsRequired, type Tier } from '../domain/remediation/index.ts';
 import { ACTION_CATALOG, ActionImpossible, DEFAULT_ACTION_POLICY, type ActionContext, type ActionPolicy } from './actions/index.ts';
 import type { DiagnosisRecord } from './diagnose.ts';
 import { K8sCallFailed, type ClusterPort } from './ports.ts';
@@ -103,7 +105,7 @@ export async function planRemediation(
   const candidates = [...new Set<ActionKind>([diagnosis.action, ...(diagnosis.findings[0]?.actions ?? [])])];
   let chosen: { action: ActionKind; params: Record<string, string | number>; description: string; affectedPods: number } | undefined;
   for (const action of candidates) {
-    if (action === 'escalate' || action === 'none') {
+    if (ACTION_TRAITS[action].noOp) {
       chosen = { action, params: {}, description: describeAction(action, target), affectedPods: 0 };
       break;
     }
@@ -131,7 +133,7 @@ export async function planRemediation(
   const { tier, autoExecute } = route(action, blastRadius.tier, guardrails, notes);
 
   let dryRun: RemediationPlan['dryRun'] = null;
-  if (action !== 'escalate' && action !== 'none' && tier !== 'blocked') {
+  if (!ACTION_TRAITS[action].noOp && tier !== 'blocked') {
     dryRun = await dryRunAction(cluster, action, target, params, policy.actions, now);
   }
   return {
@@ -142,10 +144,10 @@ export async function planRemediation(
     blastRadius,
     tier,
     // Blocked plans can never be approved: 0 here, and the state `blocked` keeps them from running.
-    approvalsRequired: action === 'escalate' || action === 'none' || tier === 'blocked' || tier === 'auto' ? 0 : approvalsRequired(tier),
+    approvalsRequired: ACTION_TRAITS[action].noOp || tier === 'blocked' || tier === 'auto' ? 0 : approvalsRequired(tier),
     autoExecute,
     guardrails,
-    rollbackPlan: rollbackPlanFor(action),
+    rollbackPlan: ACTION_TRAITS[action].undoHint,
     dryRun,
     notes,
     affectedPods: chosen.affectedPods,
@@ -186,7 +188,7 @@ export function guardrailVerdict(
 
 /** Routing: a deny blocks; `auto` runs only when the guardrails allow, else a human decides. */
 function route(action: ActionKind, scored: Tier, verdict: GuardrailVerdict, notes: string[]): { tier: Tier; autoExecute: boolean } {
-  if (action === 'escalate' || action === 'none') return { tier: scored === 'blocked' ? 'blocked' : 'human', autoExecute: false };
+  if (ACTION_TRAITS[action].noOp) return { tier: scored === 'blocked' ? 'blocked' : 'human', autoExecute: false };
   switch (verdict.kind) {
     case 'deny':
       notes.push(...verdict.reasons.map((r) => `guardrail: ${r}`));
@@ -232,28 +234,10 @@ export function catalogParams(params: Readonly<Record<string, string | number>>)
   return out;
 }
 
-function rollbackPlanFor(action: ActionKind): string {
-  switch (action) {
-    case 'restart':
-    case 'rollback':
-      return 'rollout undo to the revision before the action (Undo on the result card)';
-    case 'scale':
-      return 'scale back to the previous replica count (Undo)';
-    case 'raise_memory':
-      return 'restore the previous memory limit and request (Undo)';
-    case 'delete_pod':
-      return 'not reversible; the pod’s controller recreates it';
-    case 'escalate':
-    case 'none':
-      return 'nothing to undo';
-    case 'apply_manifest':
-      return 'apply the objects as they were before (Undo)';
-  }
-}
-
 /**
  * Plans the inverse of a finished remediation (Undo) as a new proposal: scored on live state, and
  * always decided by a human.
+ * @throws Error when the recorded inverse names an action that is not in the catalog (corrupt data).
  * @param rem the remediation being undone.
  * @param inverse what its execution recorded as the way back.
  */
@@ -263,6 +247,7 @@ export async function planInverse(
   inverse: { action: string; params: Record<string, string | number> },
   policy: PlanPolicy,
 ): Promise<RemediationPlan> {
+  if (!actionTraits(inverse.action)) throw new Error(`undo of remediation #${rem.id}: recorded inverse action ${JSON.stringify(inverse.action)} is not in the catalog`);
   const plan = await planProposal(cluster, rem.target, inverse.action as ActionKind, inverse.params, policy, new Date());
   return { ...plan, rollbackPlan: 'the action being undone', notes: [`undo of remediation #${rem.id}`, ...plan.notes] };
 }
@@ -290,7 +275,7 @@ export async function planProposal(
   };
   const blastRadius = scoreBlastRadius(blastRadiusInputFromEvidence(evidence, action, params), policy.blastRadius);
   const tier: Tier = blastRadius.tier === 'auto' ? 'human' : blastRadius.tier;
-  const dryRun = tier !== 'blocked' && action !== 'escalate' && action !== 'none' ? await dryRunAction(cluster, action, target, params, policy.actions, now) : null;
+  const dryRun = tier !== 'blocked' && !ACTION_TRAITS[action].noOp ? await dryRunAction(cluster, action, target, params, policy.actions, now) : null;
   return {
     action,
     target,
@@ -301,7 +286,7 @@ export async function planProposal(
     approvalsRequired: tier === 'blocked' ? 0 : approvalsRequired(tier),
     autoExecute: false,
     guardrails: { kind: 'allow' },
-    rollbackPlan: rollbackPlanFor(action),
+    rollbackPlan: ACTION_TRAITS[action].undoHint,
     dryRun,
     notes: [],
     affectedPods: 0,

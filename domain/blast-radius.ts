@@ -9,10 +9,14 @@
  *
  * Tiers ({@link tierForScore}): `auto` ≤ 10, `human` 11–50, `dual` 51–99, `blocked` 100.
  *
+ * What each action is (base risk, no-op, what it does to pods) comes from the action traits
+ * (`domain/actions/catalog.ts`); nothing here switches on the action kind.
+ *
  * Pure: facts about the workload are read from live state by the caller (or with
  * {@link blastRadiusInputFromEvidence}) and passed in as data.
  */
-import type { ActionKind, Evidence } from './diagnosis.ts';
+import { ACTION_KINDS, ACTION_TRAITS, type ActionKind } from './actions/catalog.ts';
+import type { Evidence } from './diagnosis.ts';
 import type { PodDisruptionBudget, PodSpec } from './k8s-objects.ts';
 import { globMatch, tierForScore, type Tier } from './remediation/index.ts';
 
@@ -57,15 +61,15 @@ export interface BlastRadiusInput {
   /** Currently available (ready for `minReadySeconds`) replicas, replicas. */
   availableReplicas: number;
   /**
-   * Pods the action touches, pods. Default: every desired replica for `restart`, `rollback` and
-   * `raise_memory` (they replace every pod); 1 for `delete_pod`; the replica difference for `scale`;
-   * 0 for `escalate` and `none`.
+   * Pods the action touches, pods. Default by the action's pod effect: every desired replica for
+   * `replaces_all` (restart, rollback, raise_memory); 1 for `replaces_one` (delete_pod); the replica
+   * difference for `sets_replicas` (scale); 0 otherwise.
    */
   affectedPods?: number;
   /**
    * Healthy pods the action takes down at the same time, pods (what a PodDisruptionBudget counts).
-   * Default: 1 for `restart`, `rollback`, `raise_memory` and `delete_pod` (0 when nothing is
-   * available); for a scale-down the removed replicas (at most the available ones); 0 otherwise.
+   * Default: 1 for actions that replace pods (restart, rollback, raise_memory, delete_pod; 0 when
+   * nothing is available); for a scale-down the removed replicas (at most the available ones); 0 otherwise.
    * Pass the exact value when known, e.g. 0 when `delete_pod` removes a pod that is not ready.
    */
   disruptedHealthyPods?: number;
@@ -77,7 +81,7 @@ export interface BlastRadiusInput {
 
 /** Points each contribution adds; all configurable through {@link BlastRadiusPolicy.weights}. */
 export interface BlastRadiusWeights {
-  /** Base risk of each catalog action, points. */
+  /** Base risk of each catalog action, points (default: each action's `baseRisk` trait). */
   baseRisk: Readonly<Record<ActionKind, number>>;
   /** The namespace matches a critical pattern. */
   criticalNamespace: number;
@@ -101,7 +105,7 @@ export interface BlastRadiusWeights {
 
 /** Default weights: a restart of a healthy 3-replica Deployment in a non-critical namespace scores 10 (`auto`). */
 export const DEFAULT_BLAST_RADIUS_WEIGHTS: BlastRadiusWeights = Object.freeze({
-  baseRisk: Object.freeze({ none: 0, escalate: 0, delete_pod: 5, restart: 10, scale: 10, rollback: 20, raise_memory: 20, apply_manifest: 20 }),
+  baseRisk: Object.freeze(Object.fromEntries(ACTION_KINDS.map((k) => [k, ACTION_TRAITS[k].baseRisk])) as Record<ActionKind, number>),
   criticalNamespace: 25,
   singleReplica: 15,
   degraded: 10,
@@ -211,8 +215,8 @@ const SENSITIVE_PARAM_KEYS: Readonly<Record<string, string>> = {
  * Hard rules (score exactly 100, tier `blocked`, every rule that fired is listed): invalid input
  * (a count that is not a non-negative integer), a denied action, a protected namespace, a target
  * of kind Secret / PersistentVolumeClaim / Namespace, params naming one of those, and params naming
- * a namespace other than the target's. `escalate` and `none` change nothing, so only the denied
- * list applies to them and they otherwise score 0.
+ * a namespace other than the target's. No-op actions (`escalate`, `none`) change nothing, so only
+ * the denied list applies to them and they otherwise score their base risk (0).
  *
  * Contributions (default points in {@link DEFAULT_BLAST_RADIUS_WEIGHTS}): the action's base risk;
  * a critical namespace; a single replica that is up (replace/delete means downtime); fewer
@@ -235,13 +239,14 @@ export function scoreBlastRadius(input: BlastRadiusInput, policy: BlastRadiusPol
   }
 
   const { action, target } = input;
+  const traits = ACTION_TRAITS[action];
   const contributions: Contribution[] = [];
   const add = (rule: ContributionRule, points: number, reason: string) => {
     if (points !== 0) contributions.push({ rule, points, reason: `${reason} (+${points})` });
   };
   const base = weights.baseRisk[action] ?? 0;
   contributions.push({ rule: 'base_risk', points: base, reason: `${action}: base risk ${base}` });
-  if (action === 'escalate' || action === 'none') return result(contributions);
+  if (traits.noOp) return result(contributions);
 
   const critical = policy.criticalNamespaces.find((p) => globMatch(p, target.namespace));
   if (critical !== undefined) {
@@ -252,10 +257,10 @@ export function scoreBlastRadius(input: BlastRadiusInput, policy: BlastRadiusPol
   const available = input.availableReplicas;
   const affected = input.affectedPods ?? defaultAffectedPods(input);
   const disrupted = input.disruptedHealthyPods ?? defaultDisruptedHealthyPods(input);
-  const replaces = action === 'restart' || action === 'rollback' || action === 'raise_memory' || action === 'delete_pod';
+  const replaces = traits.pods === 'replaces_all' || traits.pods === 'replaces_one';
 
   if (replaces && desired <= 1 && available >= 1) {
-    add('single_replica', weights.singleReplica, `single replica: ${verb(action)} means downtime`);
+    add('single_replica', weights.singleReplica, `single replica: ${traits.phrase} means downtime`);
   } else if (available < desired && disrupted > 0) {
     add('degraded', weights.degraded, `only ${available} of ${desired} replicas available, and the action takes ${pods(disrupted)} down`);
   }
@@ -287,7 +292,7 @@ export function scoreBlastRadius(input: BlastRadiusInput, policy: BlastRadiusPol
     }
   }
 
-  if (action === 'scale' && replicasParam(input.params) === 0) {
+  if (traits.pods === 'sets_replicas' && replicasParam(input.params) === 0) {
     add('scale_to_zero', weights.scaleToZero, 'scale to 0 takes the workload offline');
   }
   return result(contributions);
@@ -316,17 +321,17 @@ function hardRules(input: BlastRadiusInput, policy: BlastRadiusPolicy): HardRule
       hits.push({ rule: 'invalid_input', reason: `invalid input: ${field} is ${String(value)}, not a count; refusing to score` });
     }
   }
-  if (action === 'scale') {
+  if (ACTION_TRAITS[action].pods === 'sets_replicas') {
     const replicas = replicasParam(input.params);
     if (replicas === undefined || !isCount(replicas)) {
-      hits.push({ rule: 'invalid_input', reason: `invalid input: scale needs params.replicas as a count, got ${String(input.params?.replicas)}` });
+      hits.push({ rule: 'invalid_input', reason: `invalid input: ${action} needs params.replicas as a count, got ${String(input.params?.replicas)}` });
     }
   }
 
   if (policy.deniedActions.includes(action)) {
     hits.push({ rule: 'denied_action', reason: `action ${action} is denied by policy` });
   }
-  if (action === 'escalate' || action === 'none') return hits;
+  if (ACTION_TRAITS[action].noOp) return hits;
 
   const protectedPattern = [...ALWAYS_PROTECTED_NAMESPACES, ...policy.protectedNamespaces].find(
     (p) => target.namespace !== '' && globMatch(p, target.namespace),
@@ -538,26 +543,23 @@ export function blastRadiusInputFromEvidence(
     template = ds.spec?.template?.spec ?? template;
   }
 
+  const effect = ACTION_TRAITS[action].pods;
   let disrupted: number;
-  switch (action) {
-    case 'restart':
-    case 'rollback':
-    case 'raise_memory':
+  switch (effect) {
+    case 'replaces_all':
       disrupted = Math.min(rollingDown, available);
       break;
-    case 'delete_pod': {
+    case 'replaces_one': {
       const pod = evidence.pods.find((p) => p.metadata?.name === (params.pod ?? evidence.target.name));
       disrupted = pod ? (isPodReady(pod) ? 1 : 0) : Math.min(1, available);
       break;
     }
-    case 'scale': {
+    case 'sets_replicas': {
       const replicas = replicasParam(params);
       disrupted = replicas === undefined ? 0 : Math.min(available, Math.max(0, desired - replicas));
       break;
     }
-    case 'escalate':
     case 'none':
-    case 'apply_manifest':
       disrupted = 0;
       break;
   }
@@ -572,8 +574,7 @@ export function blastRadiusInputFromEvidence(
     volumes: volumeFactsOf(template, claimTemplates),
     ...(evidence.pdb ? { pdb: evidence.pdb } : {}),
   };
-  const affected =
-    action === 'restart' || action === 'rollback' || action === 'raise_memory' ? Math.max(desired, evidence.pods.length) : defaultAffectedPods(base);
+  const affected = effect === 'replaces_all' ? Math.max(desired, evidence.pods.length) : defaultAffectedPods(base);
   return { ...base, affectedPods: affected };
 }
 
@@ -599,38 +600,30 @@ export function deploymentMaxUnavailable(strategy: Record<string, unknown> | und
 }
 
 function defaultAffectedPods(input: BlastRadiusInput): number {
-  switch (input.action) {
-    case 'restart':
-    case 'rollback':
-    case 'raise_memory':
+  switch (ACTION_TRAITS[input.action].pods) {
+    case 'replaces_all':
       return input.desiredReplicas;
-    case 'delete_pod':
+    case 'replaces_one':
       return 1;
-    case 'scale': {
+    case 'sets_replicas': {
       const replicas = replicasParam(input.params);
       return replicas === undefined ? 0 : Math.abs(replicas - input.desiredReplicas);
     }
-    case 'escalate':
     case 'none':
-    case 'apply_manifest':
       return 0;
   }
 }
 
 function defaultDisruptedHealthyPods(input: BlastRadiusInput): number {
-  switch (input.action) {
-    case 'restart':
-    case 'rollback':
-    case 'raise_memory':
-    case 'delete_pod':
+  switch (ACTION_TRAITS[input.action].pods) {
+    case 'replaces_all':
+    case 'replaces_one':
       return Math.min(1, input.availableReplicas);
-    case 'scale': {
+    case 'sets_replicas': {
       const replicas = replicasParam(input.params);
       return replicas === undefined ? 0 : Math.min(input.availableReplicas, Math.max(0, input.desiredReplicas - replicas));
     }
-    case 'escalate':
     case 'none':
-    case 'apply_manifest':
       return 0;
   }
 }
@@ -657,24 +650,6 @@ function isPodReady(pod: { status?: { conditions?: Array<{ type: string; status:
 
 function pdbName(pdb: PodDisruptionBudget): string {
   return pdb.metadata?.name ?? '(unnamed)';
-}
-
-function verb(action: ActionKind): string {
-  switch (action) {
-    case 'restart':
-      return 'a restart';
-    case 'rollback':
-      return 'a rollback';
-    case 'raise_memory':
-      return 'raising memory (a rollout)';
-    case 'delete_pod':
-      return 'deleting the pod';
-    case 'scale':
-    case 'escalate':
-    case 'none':
-    case 'apply_manifest':
-      return action;
-  }
 }
 
 function plural(n: number, noun: string): string {

@@ -2,6 +2,7 @@
  * The vocabulary of diagnosis: targets, evidence bundles, findings, categories and catalog actions.
  * Pure types and tiny helpers; no I/O.
  */
+import type { ActionKind } from './actions/catalog.ts';
 import type {
   DaemonSet,
   Deployment,
@@ -54,16 +55,8 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** Catalog actions. The model may only choose among these; anything else is discarded. */
-export const ACTION_KINDS = ['restart', 'rollback', 'scale', 'delete_pod', 'raise_memory', 'escalate', 'none', 'apply_manifest'] as const;
-export type ActionKind = (typeof ACTION_KINDS)[number];
-
-/**
- * The actions a model may choose among. `apply_manifest` (server-side apply of given manifests:
- * drift rollback, generated alerting rules) is proposed only by Watchkeeper itself.
- */
-export const MODEL_ACTION_KINDS = ['restart', 'rollback', 'scale', 'delete_pod', 'raise_memory', 'escalate', 'none'] as const;
-export type ModelActionKind = (typeof MODEL_ACTION_KINDS)[number];
+// Catalog actions and the ones a model may choose: derived from the traits table (domain/actions/catalog.ts).
+export { ACTION_KINDS, MODEL_ACTION_KINDS, type ActionKind, type ModelActionKind } from './actions/catalog.ts';
 
 /** Container log tail, as gathered (already collapsed and truncated by the gatherer). */
 export interface ContainerLog {

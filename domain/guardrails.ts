@@ -15,6 +15,7 @@
  * The input is plain data: the caller counts executions and looks up failures and anti-patterns.
  * History must not include the action being checked. Pure: no clock (`now` is passed in).
  */
+import { ACTION_TRAITS } from './actions/catalog.ts';
 import { formatTarget, type ActionKind, type TargetRef } from './diagnosis.ts';
 import { globMatch, type Tier } from './remediation/index.ts';
 
@@ -132,7 +133,9 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
  * confidence below `autoMinConfidence`; more than `autoMaxAffectedPods` pods; an anti-pattern
  * recorded less than `antiPatternDays` ago.
  *
- * `escalate` and `none` execute nothing: only the denylist applies to them.
+ * Which replica rule applies follows the action's pod effect (`sets_replicas`, `replaces_one`,
+ * `replaces_all` in `domain/actions/catalog.ts`). No-op actions (`escalate`, `none`) execute
+ * nothing: only the denylist applies to them.
  *
  * @param input facts as data; see {@link GuardrailInput}.
  * @param policy limits from config; see {@link DEFAULT_GUARDRAIL_POLICY}.
@@ -154,7 +157,8 @@ export function checkGuardrails(input: GuardrailInput, policy: GuardrailPolicy):
   const now = input.now.getTime();
 
   if (policy.actionDenylist.includes(action)) deny.push(`action denied: ${action} is on the action denylist`);
-  if (action === 'escalate' || action === 'none') return verdict(deny, approval);
+  const traits = ACTION_TRAITS[action];
+  if (traits.noOp) return verdict(deny, approval);
 
   for (const [field, value] of [
     ['affectedPods', input.affectedPods],
@@ -195,8 +199,8 @@ export function checkGuardrails(input: GuardrailInput, policy: GuardrailPolicy):
   const lowersHealthy = input.healthyReplicasAfter < input.healthyReplicasBefore;
   const belowMinimum = input.healthyReplicasAfter < policy.minHealthyReplicas && lowersHealthy;
   const left = `${input.healthyReplicasAfter} of ${input.healthyReplicasBefore} healthy replicas of ${where} (minimum ${policy.minHealthyReplicas})`;
-  switch (action) {
-    case 'scale': {
+  switch (traits.pods) {
+    case 'sets_replicas': {
       const raw = input.params?.replicas;
       const replicas = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -210,15 +214,15 @@ export function checkGuardrails(input: GuardrailInput, policy: GuardrailPolicy):
       }
       break;
     }
-    case 'delete_pod':
+    case 'replaces_one':
       if (belowMinimum) deny.push(`healthy replicas: deleting the pod would leave ${left}`);
       break;
-    case 'restart':
-    case 'rollback':
-    case 'raise_memory':
+    case 'replaces_all':
       if (belowMinimum && input.tier === 'auto') {
         approval.push(`single replica: a ${action} leaves ${left} while it runs; a human must approve the downtime`);
       }
+      break;
+    case 'none':
       break;
   }
 

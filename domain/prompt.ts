@@ -19,8 +19,9 @@
  * a `valueFrom` entry such as a `secretKeyRef` never shows its source), container command and args
  * (only whether they changed). Pure: no I/O, no clock.
  */
-import { MODEL_ACTION_KINDS, CATEGORIES, formatTarget } from './diagnosis.ts';
-import type { ModelActionKind, ContainerLog, Evidence, Finding } from './diagnosis.ts';
+import { ACTION_TRAITS, MODEL_ACTION_KINDS, type ModelActionKind, type ModelHint } from './actions/catalog.ts';
+import { CATEGORIES, formatTarget } from './diagnosis.ts';
+import type { ContainerLog, Evidence, Finding } from './diagnosis.ts';
 import type { Condition, Container, ContainerState, ContainerStatus, KEvent, Pod, ReplicaSet } from './k8s-objects.ts';
 
 /** Characters per token used by {@link estimateTokens}. */
@@ -31,39 +32,16 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / CHARS_PER_TOKEN);
 }
 
-/** What a catalog action does and which parameters it takes, as shown to the model. */
-export interface ActionDescription {
-  /** One line: what the action does and when it fits. */
-  summary: string;
-  /** The `action.params` object it expects, as a JSON-like hint. */
-  params: string;
-}
+/** What a catalog action does and which parameters it takes, as shown to the model (its `model` trait). */
+export type ActionDescription = ModelHint;
 
-/** The catalog the model chooses from: every {@link MODEL_ACTION_KINDS} entry with a one-line description. */
-export const ACTION_DESCRIPTIONS: Readonly<Record<ModelActionKind, ActionDescription>> = {
-  restart: {
-    summary: 'Rolling restart of the workload; for stuck or degraded processes, not for bad code or config.',
-    params: '{}',
-  },
-  rollback: {
-    summary: 'Roll the Deployment back to its previous revision; when the failure began with the latest rollout.',
-    params: '{} or {"revision": <number>}',
-  },
-  scale: { summary: 'Change the replica count of the workload.', params: '{"replicas": <number>}' },
-  delete_pod: {
-    summary: 'Delete one stuck pod so its controller recreates it.',
-    params: '{"pod": "<pod name>"}',
-  },
-  raise_memory: {
-    summary: 'Raise the memory limit of one container; when it is OOMKilled.',
-    params: '{"container": "<container name>", "memory": "<new limit, e.g. 1Gi>"}',
-  },
-  escalate: {
-    summary: 'Hand over to a human: no catalog action fixes it safely (bad image, missing config, capacity, node faults).',
-    params: '{}',
-  },
-  none: { summary: 'No action: transient or already recovered.', params: '{}' },
-};
+/**
+ * The catalog the model chooses from: every {@link MODEL_ACTION_KINDS} entry with its one-line
+ * description, read from the action traits (`domain/actions/catalog.ts`).
+ */
+export const ACTION_DESCRIPTIONS: Readonly<Record<ModelActionKind, ActionDescription>> = Object.freeze(
+  Object.fromEntries(MODEL_ACTION_KINDS.map((k) => [k, ACTION_TRAITS[k].model])) as Record<ModelActionKind, ActionDescription>,
+);
 
 /** The catalog as prompt text, one `- kind: summary params: …` line per action, in catalog order. */
 export function formatActionCatalog(): string {

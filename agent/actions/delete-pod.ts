@@ -4,7 +4,7 @@
  * when the deleted pod is gone and a replacement of the same owner is Ready without restarts.
  * Not reversible: the controller has already recreated it.
  */
-import { controllerOf, isPodReady, isTerminating, whyPodNotDeletable, worstPod } from '../../domain/actions.ts';
+import { controllerOf, isPodReady, isTerminating, whyPodNotDeletable, worstPod } from '../../domain/actions/workload.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { Deployment, KObject, Pod } from '../../domain/k8s-objects.ts';
 import { describeUnhealthyPods, totalRestarts } from '../../domain/rollout.ts';

@@ -16,7 +16,7 @@ import {
   planMemoryRaise,
   templateOf,
   type WorkloadKind,
-} from '../../domain/actions.ts';
+} from '../../domain/actions/workload.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { KObject, PodTemplateSpec } from '../../domain/k8s-objects.ts';
 import {

@@ -3,7 +3,7 @@
  * `kubectl.kubernetes.io/restartedAt` pod-template annotation set by strategic merge patch, so the
  * controller replaces every pod. Undo for a Deployment: roll back to the revision it replaced.
  */
-import { isPodReady, updateStrategyOf, type WorkloadKind } from '../../domain/actions.ts';
+import { isPodReady, updateStrategyOf, type WorkloadKind } from '../../domain/actions/workload.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { Deployment, KObject, Pod, StatefulSet } from '../../domain/k8s-objects.ts';
 import { RESTARTED_AT_ANNOTATION, restartPatch, revisionOf } from '../../domain/rollout.ts';

@@ -4,7 +4,7 @@
  * `pod-template-hash` label) replaces the Deployment's template by JSON patch carrying the
  * resourceVersion. Undo: roll back to the revision it replaced.
  */
-import { jsonEqual } from '../../domain/actions.ts';
+import { jsonEqual } from '../../domain/actions/workload.ts';
 import { templateChanges } from '../../domain/analyzers/revisions.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { Deployment, KObject, PodTemplateSpec, ReplicaSet } from '../../domain/k8s-objects.ts';

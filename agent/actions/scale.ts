@@ -3,7 +3,7 @@
  * patch carrying the resourceVersion. Bounded by `policy.maxScaleReplicas`; 0 only when
  * `policy.allowScaleToZero`. Refused while an HPA manages the replicas. Undo: scale back.
  */
-import { checkReplicas, isPodReady, scalePatch } from '../../domain/actions.ts';
+import { checkReplicas, isPodReady, scalePatch } from '../../domain/actions/workload.ts';
 import type { TargetRef } from '../../domain/diagnosis.ts';
 import type { Deployment, KObject, Pod, StatefulSet } from '../../domain/k8s-objects.ts';
 import { describeUnhealthyPods } from '../../domain/rollout.ts';

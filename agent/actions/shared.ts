@@ -11,7 +11,7 @@ import {
   statefulSetRolloutStatus,
   updateStrategyOf,
   type WorkloadKind,
-} from '../../domain/actions.ts';
+} from '../../domain/actions/workload.ts';
 import type { ActionKind, Evidence, TargetRef } from '../../domain/diagnosis.ts';
 import type { DaemonSet, Deployment, KObject, Pod, ReplicaSet, StatefulSet } from '../../domain/k8s-objects.ts';
 import {

@@ -1,6 +1,7 @@
 /**
  * The action catalog's contract: what every remediation action (restart, rollback, scale,
- * delete_pod, raise_memory, escalate, none) offers the planner and the executor.
+ * delete_pod, raise_memory, escalate, none, apply_manifest) offers the planner and the executor.
+ * What an action is (risk, no-op, pod effect, wording) is data in `domain/actions/catalog.ts`.
  */
 import type { ActionKind, Evidence, TargetRef } from '../../domain/diagnosis.ts';
 import type { KObject } from '../../domain/k8s-objects.ts';

@@ -2,6 +2,7 @@
  * Builds card views — data, no chat format — from stored state. The bot renders them and turns
  * each {@link IncidentCardAction} into a button.
  */
+import { ACTION_TRAITS } from '../../domain/actions/catalog.ts';
 import { formatTarget } from '../../domain/diagnosis.ts';
 import { isNoOpAction } from './support.ts';
 import type { Decision, Incident, IncidentCardAction, IncidentCardView, KnowledgeCardView, KnowledgeEntry, Remediation } from '../ports.ts';
@@ -82,7 +83,7 @@ export function buildIncidentCard(incident: Incident, remediation: Remediation |
 function pendingActions(rem: Remediation): IncidentCardAction[] {
   const actions: IncidentCardAction[] = [];
   if (rem.approvalsRequired > 0 && !isNoOpAction(rem.action)) actions.push('approve');
-  actions.push(rem.action === 'escalate' ? 'dismiss' : 'reject', 'later', 'silence');
+  actions.push(ACTION_TRAITS[rem.action].handsOver ? 'dismiss' : 'reject', 'later', 'silence');
   return actions;
 }
 

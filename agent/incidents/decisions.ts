@@ -4,6 +4,7 @@
  * ruled by the approval quorum (domain/remediation/quorum.ts) under a row lock, so double taps
  * and racing approvers are safe: exactly one press moves the remediation on.
  */
+import { ACTION_TRAITS } from '../../domain/actions/catalog.ts';
 import { applyDecision, type DecisionVerb, type RemediationState } from '../../domain/remediation/index.ts';
 import type { Decision } from '../ports.ts';
 import { authorize, type Actor, type Core, type Refusal } from './context.ts';
@@ -73,7 +74,7 @@ export async function decide(core: Core, token: string, verb: DecisionVerb, acto
         case 'snoozed':
           return { kind: 'snoozed', incidentId, minutes };
         default:
-          return current.action === 'escalate' ? { kind: 'dismissed', incidentId } : { kind: 'rejected', incidentId, token, askReason: true };
+          return ACTION_TRAITS[current.action].handsOver ? { kind: 'dismissed', incidentId } : { kind: 'rejected', incidentId, token, askReason: true };
       }
   }
 }

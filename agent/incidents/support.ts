@@ -2,6 +2,7 @@
  * Small helpers the use cases share.
  */
 import { randomBytes } from 'node:crypto';
+import { ACTION_TRAITS } from '../../domain/actions/catalog.ts';
 import { symptomsHash } from '../../domain/learning.ts';
 import type { ActionKind, TargetRef } from '../../domain/diagnosis.ts';
 import { approvalDeadline, type ExecutionResult, type InverseAction, type RemediationOrigin } from '../../domain/remediation/index.ts';
@@ -10,9 +11,9 @@ import type { RemediationPlan } from '../plan.ts';
 import type { Remediation } from '../ports.ts';
 import type { Core } from './context.ts';
 
-/** Actions that never touch the cluster: nothing to approve, execute or learn from. */
+/** Actions that never touch the cluster (their `noOp` trait): nothing to approve, execute or learn from. */
 export function isNoOpAction(action: ActionKind): boolean {
-  return action === 'escalate' || action === 'none';
+  return ACTION_TRAITS[action].noOp;
 }
 
 /** An {@link ExecutionResult} stamped `at`. */

@@ -4,11 +4,12 @@
  * extraction, readable validation errors.
  */
 import { z } from 'zod';
-import { MODEL_ACTION_KINDS, CATEGORIES } from '../../domain/diagnosis.ts';
+import { MODEL_ACTION_KINDS } from '../../domain/actions/catalog.ts';
+import { CATEGORIES } from '../../domain/diagnosis.ts';
 
 /**
  * The diagnosis answer. Strict: unknown keys, a category outside {@link CATEGORIES}, an action
- * outside the catalog ({@link MODEL_ACTION_KINDS}) or a confidence outside 0–1 make the answer invalid.
+ * the model may not choose ({@link MODEL_ACTION_KINDS}, from the action traits) or a confidence outside 0–1 make the answer invalid.
  */
 export const diagnosisAnswerSchema = z.strictObject({
   /** One or two sentences for the on-call engineer. */

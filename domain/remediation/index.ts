@@ -2,7 +2,7 @@
  * Remediations as the domain sees them: the lifecycle (states, transitions, state sets), approval
  * tiers and quorum, what an execution records, and where a remediation came from. Pure.
  */
-import type { ActionKind, TargetRef } from '../diagnosis.ts';
+import type { ActionKind } from '../diagnosis.ts';
 
 export * from './states.ts';
 export * from './tiers.ts';
@@ -48,25 +48,5 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Human wording of an action, for cards. */
-export function describeAction(action: ActionKind, target: TargetRef, params: Record<string, unknown> = {}): string {
-  const t = `${target.kind.toLowerCase()}/${target.name}`;
-  switch (action) {
-    case 'restart':
-      return `rollout restart ${t}`;
-    case 'rollback':
-      return params.toRevision ? `rollout undo ${t} to revision ${params.toRevision}` : `rollout undo ${t}`;
-    case 'scale':
-      return `scale ${t} to ${params.replicas ?? '?'} replicas`;
-    case 'delete_pod':
-      return `delete pod ${params.pod ?? target.name}`;
-    case 'raise_memory':
-      return `raise memory limit of ${params.container ?? 'container'} in ${t}`;
-    case 'escalate':
-      return 'escalate to a human (no automatic action)';
-    case 'apply_manifest':
-      return `server-side apply ${params.summary ?? `${params.count ?? 'the'} manifest(s)`}`;
-    case 'none':
-      return 'no action';
-  }
-}
+/** Human wording of an action, for cards: its `describe` trait (`domain/actions/catalog.ts`). */
+export { describeAction } from '../actions/catalog.ts';

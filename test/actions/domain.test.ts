@@ -1,5 +1,5 @@
 /**
- * Pure helpers of the action catalog (domain/actions.ts): quantities, the memory raise, scale
+ * Pure helpers of the action catalog (domain/actions/workload.ts): quantities, the memory raise, scale
  * bounds, ownership, and kubectl's rollout status for StatefulSets and DaemonSets.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
   statefulSetRolloutStatus,
   whyPodNotDeletable,
   worstPod,
-} from '../../domain/actions.ts';
+} from '../../domain/actions/workload.ts';
 import type { DaemonSet, Pod, StatefulSet } from '../../domain/k8s-objects.ts';
 
 const Mi = 1024 ** 2;

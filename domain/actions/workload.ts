@@ -7,8 +7,8 @@
  * kubectl `pkg/polymorphichelpers/rollout_status.go` (status viewers),
  * kube-controller-manager `statefulset/stateful_set_utils.go` (completeRollingUpdate).
  */
-import type { Container, DaemonSet, KObject, ObjectMeta, Pod, PodTemplateSpec, StatefulSet } from './k8s-objects.ts';
-import type { RolloutStatus } from './rollout.ts';
+import type { Container, DaemonSet, KObject, ObjectMeta, Pod, PodTemplateSpec, StatefulSet } from '../k8s-objects.ts';
+import type { RolloutStatus } from '../rollout.ts';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 // Quantities
