@@ -422,7 +422,7 @@ export class Controllers implements StoreListener {
         for (const c of containers) this.backOffEvent(pod, c);
       } else continue;
       pod.status = podStatusFor(pod, sim, HOST_IP);
-      this.store.commit(T_POD, pod, churn);
+      this.store.commit(T_POD, pod, { churn });
     }
   }
 
@@ -466,7 +466,7 @@ export class Controllers implements StoreListener {
       const next = clone(existing);
       next.count = (typeof next.count === 'number' ? next.count : 1) + 1;
       next.lastTimestamp = now;
-      this.store.commit(T_EVENT, next, true);
+      this.store.commit(T_EVENT, next, { churn: true });
       return;
     }
     const involvedObject: Json = {

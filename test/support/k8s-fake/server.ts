@@ -437,7 +437,7 @@ export class FakeApiServer implements K8sFake {
     const propagation = query.get('propagationPolicy') ?? (typeof body.propagationPolicy === 'string' ? body.propagationPolicy : 'Background');
     const orphan = propagation === 'Orphan' || query.get('orphanDependents') === 'true' || body.orphanDependents === true;
     const result = clone(existing);
-    if (!dryRun) this.store.deleteWithDependents(t, existing, !orphan, true);
+    if (!dryRun) this.store.deleteWithDependents(t, existing, { cascade: !orphan, throughApi: true });
     if (t === T_POD || t.custom) return result;
     const details: StatusDetails = { ...resourceDetails(t, name) };
     if (existing.metadata.uid) details.uid = existing.metadata.uid;
@@ -446,7 +446,7 @@ export class FakeApiServer implements K8sFake {
 
   private deleteCollection(t: ResourceType, namespace: string | undefined, query: URLSearchParams, options: WriteOptions): Json {
     const victims = this.store.select(t, namespace, query.get('labelSelector'), query.get('fieldSelector'));
-    if (!options.dryRun) for (const v of victims) this.store.deleteWithDependents(t, v, true, true);
+    if (!options.dryRun) for (const v of victims) this.store.deleteWithDependents(t, v, { cascade: true, throughApi: true });
     return {
       kind: `${t.kind}List`,
       apiVersion: apiVersionOf(t),
@@ -472,11 +472,11 @@ export class FakeApiServer implements K8sFake {
       case 'PUT': {
         const body = parseBody(raw, contentType);
         if (!isRecord(body)) throw badRequest(`the object provided is unrecognized (must be of type ${t.kind})`);
-        return { status: 200, json: this.store.updateObject(t, existing, clone(body) as StoredObject, options, true) };
+        return { status: 200, json: this.store.updateObject(t, existing, clone(body) as StoredObject, { ...options, statusOnly: true }) };
       }
       case 'PATCH': {
         const patched = patchDocument(t, existing, raw, mediaType(contentType));
-        return { status: 200, json: this.store.updateObject(t, existing, patched, options, true) };
+        return { status: 200, json: this.store.updateObject(t, existing, patched, { ...options, statusOnly: true }) };
       }
       default:
         throw methodNotAllowed();
@@ -531,7 +531,7 @@ export class FakeApiServer implements K8sFake {
         causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${blocking.metadata.name} needs more healthy pods`, field: '' }],
       });
     }
-    if (!options.dryRun) this.store.deleteWithDependents(T_POD, pod, true, true);
+    if (!options.dryRun) this.store.deleteWithDependents(T_POD, pod, { cascade: true, throughApi: true });
     return { status: 201, json: statusObject('Success', 201, undefined, undefined, {}) };
   }
 }

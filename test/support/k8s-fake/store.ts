@@ -23,6 +23,20 @@ export interface WriteOptions {
   dryRun: boolean;
 }
 
+/** Options of {@link ObjectStore.updateObject}. */
+export interface UpdateOptions extends WriteOptions {
+  /** A write to the `status` subresource: only `status` changes. Default false (only the rest changes). */
+  statusOnly?: boolean;
+}
+
+/** Options of {@link ObjectStore.deleteWithDependents}. */
+export interface DeleteOptions {
+  /** Delete what the object owns too, recursively (propagation Background/Foreground); false for Orphan. */
+  cascade: boolean;
+  /** A client asked for it (the controllers hear of pods deleted this way), not a cascade or a controller. */
+  throughApi: boolean;
+}
+
 /** What the controllers need to hear about deletions. */
 export interface StoreListener {
   /** `obj` of type `t` was removed from the store (by any deletion). */
@@ -116,14 +130,15 @@ export class ObjectStore {
 
   /**
    * Controller-side write: stores `obj` when it differs from the stored copy.
-   * @param churn true for repeated, non-progress changes (crash-loop restarts, event counts).
+   * @param options.churn true for repeated, non-progress changes (crash-loop restarts, event
+   *   counts), which {@link K8sFake.tick} does not count. Default false.
    * @returns whether anything was written.
    */
-  commit(t: ResourceType, obj: StoredObject, churn = false): boolean {
+  commit(t: ResourceType, obj: StoredObject, options: { churn?: boolean } = {}): boolean {
     const stored = this.table(t).get(keyOf(obj));
     if (stored && sameContent(stored, obj)) return false;
     this.put(t, obj);
-    if (!churn) this.progressWrites += 1;
+    if (!options.churn) this.progressWrites += 1;
     return true;
   }
 
@@ -201,14 +216,14 @@ export class ObjectStore {
    * The main resource never changes `status` of types with a status subresource.
    * @throws StatusError 409 Conflict when `candidate` carries a stale resourceVersion, 422 Invalid.
    */
-  updateObject(t: ResourceType, existing: StoredObject, candidate: StoredObject, options: WriteOptions, statusOnly = false): StoredObject {
+  updateObject(t: ResourceType, existing: StoredObject, candidate: StoredObject, options: UpdateOptions): StoredObject {
     const name = existing.metadata.name ?? '';
     checkIdentity(t, existing.metadata.namespace, name, candidate);
     const sentVersion = candidate.metadata.resourceVersion;
     if (sentVersion && sentVersion !== existing.metadata.resourceVersion) throw conflict(t, name);
 
     let next: StoredObject;
-    if (statusOnly) {
+    if (options.statusOnly) {
       next = clone(existing);
       if (candidate.status === undefined) delete next.status;
       else next.status = candidate.status;
@@ -239,12 +254,12 @@ export class ObjectStore {
 
   /**
    * Deletes `obj`, then (when `cascade`) every object it owns, recursively; a namespace takes its
-   * contents along. `viaApi`: a client asked for it (controllers hear of deleted pods).
+   * contents along.
    */
-  deleteWithDependents(t: ResourceType, obj: StoredObject, cascade: boolean, viaApi: boolean): void {
+  deleteWithDependents(t: ResourceType, obj: StoredObject, options: DeleteOptions): void {
     this.remove(t, obj);
-    if (viaApi && t === T_POD) for (const l of this.listeners) l.podDeletedThroughApi(obj);
-    if (!cascade) return;
+    if (options.throughApi && t === T_POD) for (const l of this.listeners) l.podDeletedThroughApi(obj);
+    if (!options.cascade) return;
     if (t === T_NAMESPACE) {
       for (const other of RESOURCE_TYPES) {
         if (other.namespaced) for (const o of this.objects(other, obj.metadata.name)) this.remove(other, o);
@@ -254,7 +269,7 @@ export class ObjectStore {
     for (const other of RESOURCE_TYPES) {
       const candidates = this.objects(other, t.namespaced ? obj.metadata.namespace : undefined);
       for (const dependent of candidates) {
-        if (isOwnedBy(dependent, t.kind, obj.metadata.name)) this.deleteWithDependents(other, dependent, true, false);
+        if (isOwnedBy(dependent, t.kind, obj.metadata.name)) this.deleteWithDependents(other, dependent, { cascade: true, throughApi: false });
       }
     }
   }
