@@ -1,7 +1,6 @@
 /**
- * The controllers and the kubelet of the fake, run one step at a time by {@link Controllers.tick}:
- * - kubelet: pods move from ContainerCreating to their {@link PodBehaviour}; crash-looping pods
- *   restart every step; the kubelet and scheduler events are emitted;
+ * The controllers of the fake, run one step at a time by {@link Controllers.tick} after the
+ * kubelet's step (kubelet.ts):
  * - Deployment controller: a ReplicaSet per pod template with revisions (rollbacks reuse the old
  *   ReplicaSet with the next revision), RollingUpdate within maxSurge/maxUnavailable, Recreate,
  *   paused Deployments, status and the Available/Progressing conditions (progress deadline);
@@ -15,8 +14,7 @@
  * API changes them (see {@link K8sFake.seed}).
  * Source: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
  */
-import { randomBytes } from 'node:crypto';
-import type { Condition, Container, Deployment, KObject, Pod, PodTemplateSpec, ReplicaSet } from '../../../domain/k8s-objects.ts';
+import type { Condition, Deployment, KObject, Pod, PodTemplateSpec, ReplicaSet } from '../../../domain/k8s-objects.ts';
 import { selectorMatches } from '../../../domain/selectors.ts';
 import type { K8sFake, PodBehaviour, PodBehaviourFn } from './index.ts';
 import {
@@ -44,8 +42,10 @@ import {
   STS_POD_NAME_LABEL,
   TEMPLATE_HASH_LABEL,
 } from './objects.ts';
-import { FAILED_SCHEDULING_MESSAGE, HOST_IP, normalizeTemplate, type PodSim, podStatusFor, templatesEqual } from './pods.ts';
-import { T_DAEMONSET, T_DEPLOYMENT, T_EVENT, T_NODE, T_POD, T_REPLICASET, T_STATEFULSET, type ResourceType } from './resources.ts';
+import { EventRecorder } from './events.ts';
+import { Kubelet } from './kubelet.ts';
+import { kubeletNodeName, normalizeTemplate, type PodSim, templatesEqual } from './pods.ts';
+import { T_DAEMONSET, T_DEPLOYMENT, T_NODE, T_POD, T_REPLICASET, T_STATEFULSET, type ResourceType } from './resources.ts';
 import type { ObjectStore, StoreListener } from './store.ts';
 
 /** When a Deployment's rollout last made progress (for its progress deadline). */
@@ -65,7 +65,7 @@ interface WorkloadRevision {
   number: number;
 }
 
-/** The controllers and the simulated kubelet, over one {@link ObjectStore}. */
+/** The controllers and the simulated kubelet they start pods on, over one {@link ObjectStore}. */
 export class Controllers implements StoreListener {
   private behaviour: PodBehaviourFn = () => 'ready';
 
@@ -73,11 +73,8 @@ export class Controllers implements StoreListener {
   private readonly managed = new Set<string>();
   /** Behaviour decided for each ReplicaSet (by uid). */
   private readonly replicaSetBehaviour = new Map<string, PodBehaviour>();
-  /** Pods run by the simulated kubelet, by `namespace/name`. */
-  private readonly sims = new Map<string, PodSim>();
-  private podSequence = 0;
-  /** Event dedup: `uid|type|reason|message` → event key. */
-  private readonly eventIndex = new Map<string, string>();
+  private readonly events: EventRecorder;
+  private readonly kubelet: Kubelet;
   private readonly rolloutClocks = new Map<string, RolloutClock>();
   /** Pod templates of StatefulSets and DaemonSets (by uid), with their revision names. */
   private readonly workloadRevisions = new Map<string, WorkloadRevision[]>();
@@ -90,17 +87,14 @@ export class Controllers implements StoreListener {
     private readonly store: ObjectStore,
     private readonly progressDeadlineMs: number | undefined,
   ) {
+    this.events = new EventRecorder(store);
+    this.kubelet = new Kubelet(store, this.events);
     store.listen(this);
   }
 
   /** See {@link K8sFake.setPodBehaviour}. */
   setPodBehaviour(fn: PodBehaviourFn | PodBehaviour): void {
     this.behaviour = typeof fn === 'function' ? fn : () => fn;
-  }
-
-  /** The kubelet forgets a removed pod. */
-  removed(t: ResourceType, obj: StoredObject): void {
-    if (t === T_POD) this.sims.delete(keyOf(obj));
   }
 
   /** A pod deleted through the API hands its (possibly seeded) owner to the controllers. */
@@ -112,7 +106,7 @@ export class Controllers implements StoreListener {
   /** One step of every controller; see {@link K8sFake.tick}. */
   tick(): number {
     const before = this.store.progressWrites;
-    this.runKubelet();
+    this.kubelet.step();
     for (const dep of this.store.objects(T_DEPLOYMENT)) {
       if (this.isManagedDeployment(dep)) this.syncDeployment(dep);
     }
@@ -304,7 +298,7 @@ export class Controllers implements StoreListener {
     if (!this.store.commit(T_REPLICASET, rs) || from === replicas) return;
     const direction = replicas > from ? 'up' : 'down';
     const message = `Scaled ${direction} replica set ${rs.metadata.name} from ${from} to ${replicas}`;
-    this.recordEvent(dep, 'Normal', 'ScalingReplicaSet', message, 'deployment-controller');
+    this.events.record(dep, 'Normal', 'ScalingReplicaSet', message, 'deployment-controller');
   }
 
   /** ReplicaSet controller: create or delete pods to match spec.replicas, then update status. */
@@ -316,11 +310,11 @@ export class Controllers implements StoreListener {
       const behaviour = this.behaviourOf(rs);
       for (let i = pods.length; i < desired; i++) this.createPod(rs, behaviour);
     } else if (pods.length > desired) {
-      const victims = [...pods].sort((a, b) => deletionRank(a, this.sims.get(keyOf(a))) - deletionRank(b, this.sims.get(keyOf(b))));
+      const victims = [...pods].sort((a, b) => deletionRank(a, this.kubelet.simOf(a)) - deletionRank(b, this.kubelet.simOf(b)));
       for (const pod of victims.slice(0, pods.length - desired)) {
         this.store.remove(T_POD, pod);
         this.store.progressWrites += 1;
-        this.recordEvent(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'replicaset-controller');
+        this.events.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, 'replicaset-controller');
       }
     }
 
@@ -356,18 +350,13 @@ export class Controllers implements StoreListener {
     return behaviour;
   }
 
-  private nodeName(): string {
-    const node = this.store.objects(T_NODE)[0];
-    return node?.metadata.name ?? 'fake-node-1';
-  }
-
   private createPod(rs: StoredObject & ReplicaSet, behaviour: PodBehaviour): void {
     const template = rs.spec?.template ?? {};
     let name: string;
     do name = `${rs.metadata.name}-${randomSuffix(5)}`;
     while (this.store.table(T_POD).has(objectKey(rs.metadata.namespace, name)));
     const spec = clone(template.spec ?? { containers: [] });
-    if (behaviour !== 'pending') spec.nodeName = this.nodeName();
+    if (behaviour !== 'pending') spec.nodeName = kubeletNodeName(this.store);
     const pod: StoredObject & Pod = {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -382,120 +371,9 @@ export class Controllers implements StoreListener {
     };
     const annotations = template.metadata?.annotations;
     if (annotations) pod.metadata.annotations = { ...annotations };
-    this.podSequence += 1;
-    const sim: PodSim = {
-      uid: '',
-      behaviour,
-      stage: behaviour === 'pending' ? 'settled' : 'creating',
-      restarts: 0,
-      sequence: this.podSequence,
-      startedAt: isoNow(),
-      podIp: this.store.allocateIp('10.244'),
-    };
-    pod.status = podStatusFor(pod, sim, HOST_IP);
-    this.store.createInternal(T_POD, pod);
-    sim.uid = pod.metadata.uid ?? '';
-    this.sims.set(keyOf(pod), sim);
-    this.recordEvent(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`, 'replicaset-controller');
-    if (behaviour === 'pending') this.recordEvent(pod, 'Warning', 'FailedScheduling', FAILED_SCHEDULING_MESSAGE, 'default-scheduler');
-    else this.recordEvent(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${name} to ${spec.nodeName}`, 'default-scheduler');
-  }
-
-  /** Kubelet: moves each simulated pod one step towards (or along) its behaviour. */
-  private runKubelet(): void {
-    for (const [key, sim] of [...this.sims]) {
-      const stored = this.store.table(T_POD).get(key) as (StoredObject & Pod) | undefined;
-      if (!stored || stored.metadata.uid !== sim.uid) {
-        this.sims.delete(key);
-        continue;
-      }
-      const pod = clone(stored);
-      const containers = pod.spec?.containers ?? [];
-      let churn = false;
-      if (sim.stage === 'creating') {
-        sim.stage = 'settled';
-        if (sim.behaviour === 'crashloop') sim.restarts = 1;
-        this.startupEvents(pod, sim.behaviour, containers);
-      } else if (sim.behaviour === 'crashloop') {
-        sim.restarts += 1;
-        churn = true;
-        for (const c of containers) this.backOffEvent(pod, c);
-      } else continue;
-      pod.status = podStatusFor(pod, sim, HOST_IP);
-      this.store.commit(T_POD, pod, { churn });
-    }
-  }
-
-  private startupEvents(pod: StoredObject & Pod, behaviour: PodBehaviour, containers: Container[]): void {
-    for (const c of containers) {
-      const image = c.image ?? '';
-      if (behaviour === 'imagepull') {
-        this.recordEvent(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, 'kubelet');
-        this.recordEvent(
-          pod,
-          'Warning',
-          'Failed',
-          `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`,
-          'kubelet',
-        );
-        this.recordEvent(pod, 'Warning', 'Failed', 'Error: ErrImagePull', 'kubelet');
-        this.recordEvent(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, 'kubelet');
-        this.recordEvent(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', 'kubelet');
-        continue;
-      }
-      this.recordEvent(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, 'kubelet');
-      this.recordEvent(pod, 'Normal', 'Created', `Created container ${c.name}`, 'kubelet');
-      this.recordEvent(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
-      if (behaviour === 'crashloop') this.backOffEvent(pod, c);
-    }
-  }
-
-  private backOffEvent(pod: StoredObject & Pod, c: Container): void {
-    const ref = `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
-    this.recordEvent(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${ref}`, 'kubelet', `spec.containers{${c.name}}`);
-  }
-
-  /** Emits a core/v1 Event, or bumps `count`/`lastTimestamp` of the same earlier event. */
-  private recordEvent(involved: StoredObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, fieldPath?: string): void {
-    const namespace = involved.metadata.namespace ?? 'default';
-    const dedupKey = `${involved.metadata.uid}|${type}|${reason}|${message}`;
-    const now = isoNow();
-    const existingKey = this.eventIndex.get(dedupKey);
-    const existing = existingKey ? this.store.table(T_EVENT).get(existingKey) : undefined;
-    if (existing) {
-      const next = clone(existing);
-      next.count = (typeof next.count === 'number' ? next.count : 1) + 1;
-      next.lastTimestamp = now;
-      this.store.commit(T_EVENT, next, { churn: true });
-      return;
-    }
-    const involvedObject: Json = {
-      kind: involved.kind,
-      namespace,
-      name: involved.metadata.name,
-      uid: involved.metadata.uid,
-      apiVersion: involved.apiVersion,
-      resourceVersion: involved.metadata.resourceVersion,
-    };
-    if (fieldPath) involvedObject.fieldPath = fieldPath;
-    const event: StoredObject = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${involved.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
-      involvedObject,
-      reason,
-      message,
-      source: component === 'kubelet' ? { component, host: this.nodeName() } : { component },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      type,
-      eventTime: null,
-      reportingComponent: component,
-      reportingInstance: component === 'kubelet' ? this.nodeName() : '',
-    };
-    this.store.createInternal(T_EVENT, event);
-    this.eventIndex.set(dedupKey, keyOf(event));
+    this.kubelet.admit(pod, behaviour);
+    this.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`, 'replicaset-controller');
+    this.kubelet.scheduled(pod, behaviour);
   }
 
   /** Deployment status and conditions from its ReplicaSets, as the deployment controller reports them. */
@@ -650,7 +528,7 @@ export class Controllers implements StoreListener {
         },
       };
     }
-    if (behaviour !== 'pending') spec.nodeName = options.node ?? this.nodeName();
+    if (behaviour !== 'pending') spec.nodeName = options.node ?? kubeletNodeName(this.store);
     const pod: StoredObject & Pod = {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -665,37 +543,23 @@ export class Controllers implements StoreListener {
     };
     const annotations = template.metadata?.annotations;
     if (annotations) pod.metadata.annotations = { ...annotations };
-    this.podSequence += 1;
-    const sim: PodSim = {
-      uid: '',
-      behaviour,
-      stage: behaviour === 'pending' ? 'settled' : 'creating',
-      restarts: 0,
-      sequence: this.podSequence,
-      startedAt: isoNow(),
-      podIp: this.store.allocateIp('10.244'),
-    };
-    pod.status = podStatusFor(pod, sim, HOST_IP);
-    this.store.createInternal(T_POD, pod);
-    sim.uid = pod.metadata.uid ?? '';
-    this.sims.set(keyOf(pod), sim);
+    this.kubelet.admit(pod, behaviour);
     const sts = owner.kind === 'StatefulSet';
-    this.recordEvent(
+    this.events.record(
       owner,
       'Normal',
       'SuccessfulCreate',
       sts ? `create Pod ${name} in StatefulSet ${owner.metadata.name} successful` : `Created pod: ${name}`,
       sts ? 'statefulset-controller' : 'daemonset-controller',
     );
-    if (behaviour === 'pending') this.recordEvent(pod, 'Warning', 'FailedScheduling', FAILED_SCHEDULING_MESSAGE, 'default-scheduler');
-    else this.recordEvent(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${spec.nodeName}`, 'default-scheduler');
+    this.kubelet.scheduled(pod, behaviour);
   }
 
   private deleteWorkloadPod(owner: StoredObject, pod: StoredObject): void {
     this.store.remove(T_POD, pod);
     this.store.progressWrites += 1;
     const sts = owner.kind === 'StatefulSet';
-    this.recordEvent(
+    this.events.record(
       owner,
       'Normal',
       'SuccessfulDelete',
@@ -780,7 +644,7 @@ export class Controllers implements StoreListener {
   /** Nodes a DaemonSet runs on: every stored Node, or the default node when none is stored. */
   private daemonNodes(): string[] {
     const nodes = this.store.objects(T_NODE).map((n) => n.metadata.name ?? '').filter((n) => n !== '');
-    return nodes.length > 0 ? nodes : [this.nodeName()];
+    return nodes.length > 0 ? nodes : [kubeletNodeName(this.store)];
   }
 
   /**

@@ -43,7 +43,8 @@ import { FakeApiServer } from './server.ts';
 //   store.ts       object store: resourceVersion, 409, generation, dryRun, selectors, cascading delete
 //   patch.ts       JSON patch, merge patch, strategic merge patch, server-side apply
 //   validation.ts  defaulting and 422 validation
-//   controllers.ts Deployment, ReplicaSet, StatefulSet and DaemonSet controllers, kubelet, events
+//   controllers.ts Deployment, ReplicaSet, StatefulSet and DaemonSet controllers
+//   kubelet.ts     pods admitted and moved along their behaviour;  events.ts  Events with dedup
 //   pods.ts        pod status per behaviour and stage; pod templates
 //   faults.ts      fault injection;  logs.ts  container logs
 //   resources.ts   resource registry and discovery;  errors.ts  Status errors

@@ -6,6 +6,8 @@
 import type { Condition, Container, ContainerStatus, Pod, PodTemplateSpec } from '../../../domain/k8s-objects.ts';
 import type { PodBehaviour } from './index.ts';
 import { clone, deepEqual, isoNow, type Meta, TEMPLATE_HASH_LABEL } from './objects.ts';
+import { T_NODE } from './resources.ts';
+import type { ObjectStore } from './store.ts';
 
 /** The template without the `pod-template-hash` label, as compared and hashed by the controller. */
 export function normalizeTemplate(template: PodTemplateSpec | undefined): PodTemplateSpec {
@@ -153,3 +155,9 @@ export function podStatusFor(pod: Pod, sim: PodSim, hostIp: string): NonNullable
   }
 }
 
+
+/** The node the simulated kubelet runs pods on: the first stored Node, else `fake-node-1`. */
+export function kubeletNodeName(store: ObjectStore): string {
+  const node = store.objects(T_NODE)[0];
+  return node?.metadata.name ?? 'fake-node-1';
+}

@@ -40,9 +40,9 @@ export interface DeleteOptions {
 /** What the controllers need to hear about deletions. */
 export interface StoreListener {
   /** `obj` of type `t` was removed from the store (by any deletion). */
-  removed(t: ResourceType, obj: StoredObject): void;
+  removed?(t: ResourceType, obj: StoredObject): void;
   /** A pod was deleted or evicted through the API (not by a controller or a cascade). */
-  podDeletedThroughApi(pod: StoredObject): void;
+  podDeletedThroughApi?(pod: StoredObject): void;
 }
 
 /** The stored objects of every resource type, and the write semantics of the API server. */
@@ -125,7 +125,7 @@ export class ObjectStore {
   remove(t: ResourceType, obj: StoredObject): void {
     this.table(t).delete(keyOf(obj));
     this.nextResourceVersion();
-    for (const l of this.listeners) l.removed(t, obj);
+    for (const l of this.listeners) l.removed?.(t, obj);
   }
 
   /**
@@ -258,7 +258,7 @@ export class ObjectStore {
    */
   deleteWithDependents(t: ResourceType, obj: StoredObject, options: DeleteOptions): void {
     this.remove(t, obj);
-    if (options.throughApi && t === T_POD) for (const l of this.listeners) l.podDeletedThroughApi(obj);
+    if (options.throughApi && t === T_POD) for (const l of this.listeners) l.podDeletedThroughApi?.(obj);
     if (!options.cascade) return;
     if (t === T_NAMESPACE) {
       for (const other of RESOURCE_TYPES) {
