@@ -200,6 +200,10 @@ describe('coverage service (PostgreSQL + Kubernetes fake + Prometheus stub)', ()
     const [row] = await h.db.query<{ status: string; created_by: string; proposed_by: string; templates: string[] }>(`select status, created_by, proposed_by, templates from coverage_rule`);
     expect(row).toMatchObject({ status: 'proposed', created_by: 'watchkeeper', proposed_by: 'user:1001 alice' });
     expect(renderRuleProposal(proposed)).toMatch(/Proposed PrometheusRule <code>shop-prod\/rule-checkout<\/code>.*WorkloadHigh5xxRate/);
+    // The approval flow tells what became of it; the rule records it without reading the flow's tables.
+    await h.proposer.outcomes.notify({ remediationId: proposed.kind === 'proposed' ? proposed.remediationId : -1, origin: 'coverage', state: 'succeeded' });
+    const [applied] = await h.db.query<{ status: string; applied_at: Date | null }>(`select status, applied_at from coverage_rule`);
+    expect(applied).toMatchObject({ status: 'applied', applied_at: h.clock.now() });
 
     expect(await h.service.proposeRule('node/worker-1', { id: 1, name: 'a' })).toMatchObject({ kind: 'unsupported' });
     expect(await h.service.proposeRule('shop-prod/nope', { id: 1, name: 'a' })).toMatchObject({ kind: 'not_found' });

@@ -4,6 +4,8 @@
  * plus a team's own rule file), and a harness wiring the coverage service to real PostgreSQL, the
  * fake and the Prometheus stub.
  */
+import { createOutcomeHub } from '../../agent/incidents/context.ts';
+import type { RemediationOutcomes } from '../../agent/ports.ts';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import type { KObject } from '../../domain/k8s-objects.ts';
@@ -153,12 +155,19 @@ export const REFS = {
   worker2: 'Node/worker-2',
 } as const;
 
-/** A proposer that records proposals and hands out ids (unit tests; e2e uses the real Agent). */
-export function recordingProposer(): ActionProposer & { calls: Array<Parameters<ActionProposer['proposeAction']>[0]> } {
+/**
+ * A proposer that records proposals and hands out ids, with an outcome hub the test drives
+ * (`notify`; `current` answers nothing, as for proposals still open) — unit tests; e2e uses the
+ * real Agent.
+ */
+export function recordingProposer(): ActionProposer & {
+  calls: Array<Parameters<ActionProposer['proposeAction']>[0]>;
+  outcomes: Pick<RemediationOutcomes, 'subscribe' | 'current' | 'notify'>;
+} {
   const calls: Array<Parameters<ActionProposer['proposeAction']>[0]> = [];
   return {
     calls,
-    outcomes: { subscribe: () => () => {}, current: async () => [] },
+    outcomes: createOutcomeHub(pino({ level: 'silent' }), { byIds: async () => [] }),
     async proposeAction(input) {
       calls.push(input);
       return { incidentId: 100 + calls.length, remediationId: 200 + calls.length };
