@@ -350,7 +350,7 @@ export async function gatherOfflineEvidence(input: OfflineInput, deps: DiagnoseD
     );
   }
   const { now, source: nowSource } = collectionTime(input, dump, chosen.alert, deps);
-  const evidence = await gatherEvidence(cluster, target, { logTailLines: deps.logTailLines ?? 200, now });
+  const evidence = await gatherEvidence(cluster, target, { logTailLines: deps.logTailLines ?? 200, now, alertname: chosen.alert.alertname });
   return { evidence, cluster, alert: chosen.alert, ...(chosen.target ? { alertTarget: chosen.target } : {}), now, nowSource, notes };
 }
 

@@ -29,6 +29,8 @@ export interface GatherOptions {
   maxLogs?: number;
   /** Only what blast radius and guardrails need: workload, ReplicaSets, pods, HPA, PDB (no events, logs, nodes). */
   lean?: boolean;
+  /** The alert's `alertname`, kept on the evidence (some kinds, e.g. CPU throttling, are named only by the alert). */
+  alertname?: string;
   now: Date;
 }
 
@@ -40,6 +42,7 @@ export interface GatherOptions {
  */
 export async function gatherEvidence(cluster: ClusterPort, target: TargetRef, opts: GatherOptions): Promise<Evidence> {
   const ev = emptyEvidence(target, opts.now);
+  if (opts.alertname) ev.alertname = opts.alertname;
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await fn();

@@ -51,12 +51,45 @@ export const CATEGORIES = [
   'node_not_ready',
   'node_pressure',
   'hpa_maxed',
+  'probe_misconfigured',
+  'image_arch_mismatch',
+  'quota_exceeded',
+  'volume_unbound',
+  'volume_mount_failed',
+  'pdb_blocking',
+  'cpu_throttled',
+  'network_blocked',
   'unknown',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 // Catalog actions and the ones a model may choose: derived from the traits table (domain/actions/catalog.ts).
 export { ACTION_KINDS, MODEL_ACTION_KINDS, type ActionKind, type ModelActionKind } from './actions/catalog.ts';
+
+/**
+ * The target kinds each catalog action can act on (what `agent/actions/<kind>.ts` `supports`):
+ * analyzers propose an action only when it can apply to the incident's target, so a Node target
+ * never gets a pod-level proposal. `escalate` and `none` apply to everything.
+ */
+export const ACTION_TARGET_KINDS: Readonly<Record<ActionKind, readonly TargetKind[]>> = {
+  restart: ['Deployment', 'StatefulSet', 'DaemonSet'],
+  rollback: ['Deployment'],
+  scale: ['Deployment', 'StatefulSet'],
+  delete_pod: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet'],
+  raise_memory: ['Deployment', 'StatefulSet', 'DaemonSet'],
+  escalate: TARGET_KINDS,
+  none: TARGET_KINDS,
+  apply_manifest: ['Manifest'],
+};
+
+/**
+ * Whether a catalog action can act on a target of this kind ({@link ACTION_TARGET_KINDS}).
+ *
+ * @example actionAppliesTo('restart', 'Node') // false
+ */
+export function actionAppliesTo(action: ActionKind, kind: TargetKind): boolean {
+  return ACTION_TARGET_KINDS[action].includes(kind);
+}
 
 /** Container log tail, as gathered (already collapsed and truncated by the gatherer). */
 export interface ContainerLog {
@@ -87,6 +120,11 @@ export interface Evidence {
   nodes: Node[];
   hpa?: HorizontalPodAutoscaler;
   pdb?: PodDisruptionBudget;
+  /**
+   * The alert that opened the incident, when known (`alertname` label, e.g. `CPUThrottlingHigh`):
+   * some kinds are named only by the alert (throttling is not visible in object status).
+   */
+  alertname?: string;
   /** Sources that failed while gathering (e.g. `logs: 500 from API`), shown on the card. */
   gaps: string[];
 }

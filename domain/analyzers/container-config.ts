@@ -104,8 +104,10 @@ function createFinding(evidence: Evidence, view: ContainerView, message: string)
 }
 
 function startFinding(view: ContainerView, message: string): Finding {
+  const archMismatch = /exec format error/i.test(message);
   return {
     ...shared(view),
+    ...(archMismatch ? { category: 'image_arch_mismatch' as const } : {}),
     cause: `${capitalise(containerLabel(view))} cannot start: ${explainStartError(message)}`,
     evidence: lines(waitingLine(view), terminationLine(view), message && clip(`Pod ${nameOf(view.pod)}: start error: ${message}`)),
     confidence: message ? 0.9 : UNSURE,
@@ -120,6 +122,7 @@ function startFinding(view: ContainerView, message: string): Finding {
 export function explainStartError(message: string): string {
   const exec = /exec: "([^"]+)"/.exec(message)?.[1];
   if (/executable file not found|no such file or directory/i.test(message) && exec) return `the command "${exec}" does not exist in the image`;
+  if (/exec format error/i.test(message)) return `the image${exec ? ` binary "${exec}"` : ''} is built for another CPU architecture than the node (exec format error)`;
   if (/permission denied/i.test(message)) return `the command${exec ? ` "${exec}"` : ''} is not executable (permission denied)`;
   if (/mount/i.test(message)) return 'a volume cannot be mounted into the container';
   return message ? clip(message, 160) : 'the container runtime cannot start the process (exit code 128)';

@@ -5,7 +5,7 @@
  *
  * To add an analyzer: implement `Analyzer` in its own file and add one line to {@link ANALYZERS}.
  */
-import type { ActionKind, Analyzer, Category, Evidence, Finding } from '../diagnosis.ts';
+import { type ActionKind, type Analyzer, type Category, type Evidence, type Finding, type TargetKind, type TargetRef, actionAppliesTo } from '../diagnosis.ts';
 import { configErrorAnalyzer } from './container-config.ts';
 import { badRolloutAnalyzer, rolloutStuckAnalyzer } from './deployment.ts';
 import { evictedAnalyzer } from './eviction.ts';
@@ -14,12 +14,19 @@ import { hpaMaxedAnalyzer } from './hpa.ts';
 import { imagePullAnalyzer } from './image-pull.ts';
 import { initFailureAnalyzer } from './init-containers.ts';
 import { jobFailedAnalyzer } from './job.ts';
+import { logSignatureAnalyzer } from './log-signatures.ts';
+import { pdbBlockingAnalyzer } from './pdb.ts';
+import { probeMisconfiguredAnalyzer } from './probes.ts';
+import { quotaExceededAnalyzer } from './quota.ts';
+import { cpuThrottledAnalyzer } from './throttling.ts';
+import { volumeMountFailedAnalyzer, volumeUnboundAnalyzer } from './volumes.ts';
 import { nodeNotReadyAnalyzer, nodePressureAnalyzer } from './node.ts';
 import { crashLoopAnalyzer, oomKilledAnalyzer } from './pod.ts';
 import { unschedulableAnalyzer } from './scheduling.ts';
 
 /** Every analyzer, run in this order by {@link analyze}. */
 export const ANALYZERS: readonly Analyzer[] = [
+  logSignatureAnalyzer,
   crashLoopAnalyzer,
   oomKilledAnalyzer,
   imagePullAnalyzer,
@@ -34,6 +41,12 @@ export const ANALYZERS: readonly Analyzer[] = [
   nodeNotReadyAnalyzer,
   nodePressureAnalyzer,
   hpaMaxedAnalyzer,
+  probeMisconfiguredAnalyzer,
+  quotaExceededAnalyzer,
+  volumeUnboundAnalyzer,
+  volumeMountFailedAnalyzer,
+  pdbBlockingAnalyzer,
+  cpuThrottledAnalyzer,
 ];
 
 /**
@@ -43,16 +56,24 @@ export const ANALYZERS: readonly Analyzer[] = [
 export const CATEGORY_PRIORITY: readonly Category[] = [
   'bad_rollout',
   'node_not_ready',
+  'image_arch_mismatch',
   'oom_killed',
+  'quota_exceeded',
+  'volume_unbound',
+  'volume_mount_failed',
   'config_error',
+  'probe_misconfigured',
   'image_pull',
   'init_failure',
   'unschedulable',
+  'network_blocked',
   'probe_failure',
   'crash_loop',
   'job_failed',
   'evicted',
   'node_pressure',
+  'pdb_blocking',
+  'cpu_throttled',
   'rollout_stuck',
   'hpa_maxed',
   'unknown',
@@ -68,13 +89,40 @@ export const MAX_EVIDENCE_LINES = 12;
  * actions) are merged into one: the first pod stays the subject, evidence lines are pooled (at most
  * {@link MAX_EVIDENCE_LINES}) and `params.affectedPods` counts the pods.
  *
+ * Ranking by target: each finding keeps only the actions that can apply to the evidence's target
+ * kind ({@link actionAppliesTo}; `escalate` when none can; a Pod target keeps all), and findings about the target itself
+ * outrank findings about its neighbours ({@link isAboutTarget}: on a Node target, the pods of
+ * other workloads it runs).
+ *
  * @param evidence everything gathered about one target.
  * @param analyzers the analyzers to run (default {@link ANALYZERS}).
- * @returns findings sorted best first: higher confidence, then {@link CATEGORY_PRIORITY}.
+ * @returns findings sorted best first: about the target first, then higher confidence, then
+ *   {@link CATEGORY_PRIORITY}.
  */
 export function analyze(evidence: Evidence, analyzers: readonly Analyzer[] = ANALYZERS): Finding[] {
-  const findings = mergeDuplicates(analyzers.flatMap((a) => a.analyze(evidence)));
-  return findings.sort(compareFindings);
+  const target = evidence.target;
+  const findings = mergeDuplicates(analyzers.flatMap((a) => a.analyze(evidence))).map((f) => fitActionsToTarget(f, target.kind));
+  return findings.sort((a, b) => Number(isAboutTarget(b, target)) - Number(isAboutTarget(a, target)) || compareFindings(a, b));
+}
+
+/**
+ * Whether a finding is about the incident's target rather than a neighbour. On a Node target only
+ * findings whose subject is that Node are (the pods it runs belong to other workloads); for a
+ * workload or Pod target every finding is (its pods, and the nodes that host them, explain it).
+ */
+export function isAboutTarget(finding: Finding, target: TargetRef): boolean {
+  return target.kind !== 'Node' || finding.subject === `Node/${target.name}`;
+}
+
+/**
+ * The finding with only the actions that can apply to the target kind (`escalate` when none can).
+ * A Pod target keeps every action: a pod dumped without its controller is acted on through it.
+ */
+function fitActionsToTarget(finding: Finding, kind: TargetKind): Finding {
+  if (kind === 'Pod') return finding;
+  const actions = finding.actions.filter((a) => actionAppliesTo(a, kind));
+  if (actions.length === finding.actions.length) return finding;
+  return { ...finding, actions: actions.length > 0 ? actions : ['escalate'] };
 }
 
 /** Order for {@link analyze}: higher confidence first, then {@link CATEGORY_PRIORITY}. */

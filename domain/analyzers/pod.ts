@@ -80,7 +80,11 @@ function crashLoopFinding(evidence: Evidence, view: ContainerView): Finding {
       params: { pod, container },
     };
   }
-  const actions: ActionKind[] = explainExitCode(term.exitCode).restartHelps ? ['restart', 'escalate'] : ['escalate', 'restart'];
+  const restartHelps = explainExitCode(term.exitCode).restartHelps;
+  // An OrderedReady StatefulSet replaces no pod while one is not ready, so a rolling restart
+  // stalls; deleting the crash-looping pod is the fallback its catalog entry is refused for.
+  const fallback: ActionKind[] = orderedReadyStatefulSetPod(evidence, view) ? ['delete_pod'] : [];
+  const actions: ActionKind[] = restartHelps ? ['restart', ...fallback, 'escalate'] : ['escalate', 'restart'];
   return {
     ...base,
     cause: `Container ${container} keeps crashing with ${describeExitCode(term.exitCode)}`,
@@ -88,6 +92,14 @@ function crashLoopFinding(evidence: Evidence, view: ContainerView): Finding {
     confidence: 0.85,
     params: { pod, container, exitCode: term.exitCode },
   };
+}
+
+/** Whether the pod belongs to a StatefulSet with `podManagementPolicy: OrderedReady` (the default). */
+function orderedReadyStatefulSetPod(evidence: Evidence, view: ContainerView): boolean {
+  const owner = view.pod.metadata?.ownerReferences?.find((o) => o.kind === 'StatefulSet')?.name;
+  if (!owner) return false;
+  const set = evidence.statefulSet && nameOf(evidence.statefulSet) === owner ? evidence.statefulSet : undefined;
+  return (set?.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
 }
 
 /** Confidence of an OOM finding while the container is still failing. */

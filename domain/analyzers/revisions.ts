@@ -10,7 +10,7 @@
  */
 import type { Evidence, Finding } from '../diagnosis.ts';
 import type { Container, Pod, PodTemplateSpec, ReplicaSet } from '../k8s-objects.ts';
-import { EVICTED, isPodHealthy, nameOf, ownerName, podProblem, withFirst } from './support.ts';
+import { EVICTED, ageMs, eventsAbout, isPodHealthy, isPodReady, nameOf, ownerName, podProblem, withFirst } from './support.ts';
 
 /** The annotation holding a ReplicaSet's revision number. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -96,13 +96,40 @@ export function findBadRollout(evidence: Evidence): BadRollout | undefined {
   const [latest, ...older] = rolloutHistory(evidence);
   if (!latest) return undefined;
   const failing = latest.pods.flatMap((pod) => {
-    const problem = podProblem(pod);
+    const problem = revisionPodProblem(evidence, pod);
     return problem && problem !== EVICTED ? [{ pod, problem }] : [];
   });
   const healthy = older.find(isRevisionHealthy);
   if (failing.length === 0 || !healthy) return undefined;
   const changes = templateChanges(healthy.replicaSet.spec?.template, latest.replicaSet.spec?.template);
   return { latest, healthy, failing, changes };
+}
+
+/** A Pending pod whose init container has run this long (5 minutes) without finishing counts as failing. */
+export const PENDING_INIT_MS = 5 * 60 * 1000;
+
+/**
+ * What is wrong with a pod of a revision, from its status ({@link podProblem}) and, for failures
+ * the status alone does not show, its recent events: a probe failing while the pod is not ready,
+ * a Pending pod the scheduler cannot place or whose volumes cannot be mounted, or a Pending pod
+ * whose init container does not finish. `undefined` for a healthy or merely starting pod.
+ *
+ * @param evidence the gathered evidence (events, `collectedAt`).
+ * @param pod a pod of the revision.
+ */
+export function revisionPodProblem(evidence: Evidence, pod: Pod): string | undefined {
+  const status = podProblem(pod);
+  if (status) return status;
+  const name = nameOf(pod);
+  if (!isPodReady(pod) && pod.status?.phase === 'Running') {
+    const unhealthy = eventsAbout(evidence, 'Pod', name, 'Unhealthy')[0];
+    if (unhealthy) return `${/^(\w+) probe/.exec(unhealthy.message ?? '')?.[1] ?? 'a'} probe failing`;
+  }
+  if (pod.status?.phase !== 'Pending') return undefined;
+  if (eventsAbout(evidence, 'Pod', name, 'FailedScheduling').length > 0) return 'unschedulable';
+  if (eventsAbout(evidence, 'Pod', name).some((e) => e.reason === 'FailedMount' || e.reason === 'FailedAttachVolume')) return 'volume cannot be mounted';
+  const init = (pod.status?.initContainerStatuses ?? []).find((c) => c.state?.running && (ageMs(c.state.running.startedAt, evidence.collectedAt) ?? 0) >= PENDING_INIT_MS);
+  return init ? `init container ${init.name} does not finish` : undefined;
 }
 
 /** Whether a pod belongs to the latest revision of a bad rollout. */
