@@ -146,6 +146,14 @@ export function accuracy(results: readonly ScenarioResult[]): Accuracy {
   };
 }
 
+/** Accuracy per expected category, categories in {@link CATEGORIES} order (only those with scenarios). */
+export function accuracyByCategory(results: readonly ScenarioResult[]): Array<{ expected: Category; accuracy: Accuracy }> {
+  return CATEGORIES.flatMap((expected) => {
+    const mine = results.filter((r) => r.scenario.expected.category === expected);
+    return mine.length > 0 ? [{ expected, accuracy: accuracy(mine) }] : [];
+  });
+}
+
 /** `37/43 (86.0%)`. */
 export function ratio(n: number, total: number): string {
   return `${n}/${total} (${total === 0 ? '0.0' : ((100 * n) / total).toFixed(1)}%)`;
