@@ -9,23 +9,31 @@
  *    finding supports, or with a plausible but wrong category — to show what the router and
  *    `diagnose` discard and what a wrong model costs.
  *
- * Prints category and category+action accuracy (N/M and %) for both, per expected category for
- * the rules-only run, and every miss.
- * Exit code: 0 when the rules-only category+action accuracy meets the 95% target, 1 otherwise
- * (2 on a usage error).
+ * Prints category and category+action accuracy (N/M and %) for both, per expected category for the rules-only run, every miss, and where every
+ * model call of the routed run ended up (used, discarded by the router, refused by diagnose: one
+ * bucket per call, shown summing to the total; see {@link CallBuckets}).
+ * Exit code ({@link EVAL_EXIT}): 0 when the rules-only category+action accuracy meets the 95% target,
+ * 1 otherwise or when the call buckets do not add up, 2 on a usage error (unknown option, or words
+ * that match no scenario).
  *
  * Usage: `npm run eval [-- --rules-only] [-- <word>…]` (words filter scenarios by name).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiagnoseJson } from '../agent/diagnose-offline.ts';
-import { type ModelCallRecord, DEFAULT_BUDGET_TOKENS, createModelRouter } from '../agent/llm/index.ts';
+import { type CallOutcome, type ModelCallRecord, DEFAULT_BUDGET_TOKENS, createModelRouter } from '../agent/llm/index.ts';
 import { ACTION_KINDS, type ActionKind } from '../domain/diagnosis.ts';
 import { startOllamaStub, type StubReply } from '../stubs/ollama.ts';
 import { KNOWN_MISSES, type Scenario, type ScenarioResult, type StubMode, accuracy, accuracyByCategory, loadScenarios, ratio, runScenario } from './scenarios.ts';
 
 /** Rules-only category+action accuracy the suite must reach (issue 14: 95%). */
 export const TARGET_ACCURACY = 0.95;
+
+/**
+ * Exit codes of {@link main}: `ok` target met; `failed` rules-only accuracy under the target, or the
+ * model-call buckets do not add up; `usage` unknown option, or the words matched no scenario.
+ */
+export const EVAL_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** The stub's model tag. */
 const STUB_MODEL = 'eval-stub:7b';
@@ -41,8 +49,12 @@ export interface EvalOptions {
 
 /** What {@link runEval} measured. */
 export interface EvalReport {
+  /** Scenarios that passed the name filter. */
+  scenarios: number;
   rules: ReturnType<typeof accuracy>;
   routed?: ReturnType<typeof accuracy>;
+  /** The routed run's model calls, bucketed. */
+  calls?: CallCounts;
 }
 
 /**
@@ -53,8 +65,13 @@ export interface EvalReport {
 export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const words = (options.words ?? []).map((w) => w.toLowerCase());
-  const scenarios = loadScenarios().filter((s) => words.length === 0 || words.some((w) => s.name.toLowerCase().includes(w)));
-  write(`Watchkeeper diagnosis eval: ${scenarios.length} scenarios (test/scenarios)`);
+  const all = loadScenarios();
+  const scenarios = all.filter((s) => words.length === 0 || words.some((w) => s.name.toLowerCase().includes(w)));
+  if (scenarios.length === 0) {
+    write(`No scenario matches ${words.map((w) => JSON.stringify(w)).join(' or ')} (${all.length} scenarios in test/scenarios); nothing evaluated`);
+    return { scenarios: 0, rules: accuracy([]) };
+  }
+  write(`Watchkeeper diagnosis eval: ${scenarios.length} scenarios (test/scenarios)${words.length ? `, filtered by ${words.join(' ')}` : ''}`);
 
   const rules: ScenarioResult[] = [];
   for (const s of scenarios) rules.push(await runScenario(s, { rulesOnly: true }));
@@ -65,7 +82,7 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
   write(`  category + action  ${ratio(ra.both, ra.total)}   target >= ${TARGET_ACCURACY * 100}%`);
   printByCategory(rules, write);
   printMisses(rules, write);
-  if (options.rulesOnly) return { rules: ra };
+  if (options.rulesOnly) return { scenarios: scenarios.length, rules: ra };
 
   const stub = await startOllamaStub();
   const calls: ModelCallRecord[] = [];
@@ -76,21 +93,26 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
     );
     const routed: ScenarioResult[] = [];
     const modes = new Map<string, StubMode>();
+    const buckets = emptyCallBuckets();
+    let withoutCall = 0;
     for (const [i, s] of scenarios.entries()) {
       const base = rules[i]!.diagnosis;
       stub.script(STUB_MODEL, stubReply(s, base));
       modes.set(s.name, s.stub);
-      routed.push(await runScenario(s, { model: router }));
+      const firstCall = calls.length;
+      const result = await runScenario(s, { model: router });
+      routed.push(result);
+      const mine = calls.slice(firstCall);
+      if (mine.length === 0) withoutCall += 1;
+      addCallBuckets(buckets, classifyModelCalls(mine, result));
     }
     const oa = accuracy(routed);
-    const used = routed.filter((r) => r.diagnosis?.source === 'model').length;
-    const discarded = calls.filter((c) => c.outcome !== 'ok').length;
-    const refused = routed.filter((r) => r.diagnosis?.fallbackReasons.some((f) => /which no finding supports/.test(f))).length;
     write('');
     write(`Routed (ModelRouter, Ollama backend "${STUB_MODEL}" on the stub at ${stub.url}; sensitive intent: local only)`);
     write(`  category           ${ratio(oa.category, oa.total)}`);
     write(`  category + action  ${ratio(oa.both, oa.total)}`);
-    write(`  model calls ${calls.length}: answers used ${used}, discarded by the router ${discarded} (schema/catalog/JSON), refused by diagnose ${refused} (action no finding supports)`);
+    write(`  ${formatCallBuckets(calls.length, buckets)}`);
+    if (withoutCall > 0) write(`  scenarios without a model call: ${withoutCall} (the command failed before asking)`);
     write(`  stub modes: ${[...countModes(modes)].map(([m, n]) => `${m} ${n}`).join(', ')}`);
     for (const r of routed.filter((x) => x.scenario.stub !== 'echo')) {
       const d = r.diagnosis;
@@ -98,7 +120,7 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
       write(`    ${r.scenario.name} [${r.scenario.stub}]: ${d ? `${d.category}/${d.action} from ${d.producedBy}` : r.error}${why}`);
     }
     printMisses(routed, write);
-    return { rules: ra, routed: oa };
+    return { scenarios: scenarios.length, rules: ra, routed: oa, calls: { total: calls.length, ...buckets } };
   } finally {
     await stub.close();
   }
@@ -107,6 +129,78 @@ export async function runEval(options: EvalOptions = {}): Promise<EvalReport> {
 function printByCategory(results: readonly ScenarioResult[], write: (line: string) => void): void {
   write('  per expected category (category / category + action):');
   for (const { expected, accuracy: a } of accuracyByCategory(results)) write(`    ${expected.padEnd(20)} ${ratio(a.category, a.total).padEnd(16)} ${ratio(a.both, a.total)}`);
+}
+
+/**
+ * Where each model call of the routed run ended up; every call is in exactly one bucket:
+ * - `used`: the router accepted the answer and `diagnose` took it (the diagnosis came from the model);
+ * - `discarded`: the router threw the answer away (`invalid`: not JSON, outside the schema or the
+ *   catalog; `timeout`; `error`), keyed by the call's {@link CallOutcome};
+ * - `refused`: the router accepted the answer but `diagnose` did not use it (an action no finding
+ *   supports, or `none` against a strong finding — agent/diagnose.ts).
+ */
+export interface CallBuckets {
+  used: number;
+  discarded: Record<Exclude<CallOutcome, 'ok'>, number>;
+  refused: number;
+}
+
+/** Counts of the routed run's model calls: their number and their {@link CallBuckets}. */
+export type CallCounts = CallBuckets & { total: number };
+
+/** Empty {@link CallBuckets}. */
+export function emptyCallBuckets(): CallBuckets {
+  return { used: 0, discarded: { invalid: 0, timeout: 0, error: 0 }, refused: 0 };
+}
+
+/** Adds `more` into `into` (mutates and returns `into`). */
+export function addCallBuckets(into: CallBuckets, more: CallBuckets): CallBuckets {
+  into.used += more.used;
+  into.refused += more.refused;
+  for (const k of Object.keys(into.discarded) as Array<keyof CallBuckets['discarded']>) into.discarded[k] += more.discarded[k];
+  return into;
+}
+
+/**
+ * Sorts one scenario's model calls into {@link CallBuckets}. A call the router did not accept
+ * (`outcome` not `ok`) is discarded; an accepted call (the router stops at the first one) is used
+ * when the scenario's diagnosis came from the model, and refused by `diagnose` otherwise.
+ *
+ * @param calls the audit records of the calls made while diagnosing this one scenario.
+ * @param result that scenario's outcome.
+ */
+export function classifyModelCalls(calls: readonly ModelCallRecord[], result: ScenarioResult): CallBuckets {
+  const b = emptyCallBuckets();
+  for (const c of calls) {
+    if (c.outcome !== 'ok') b.discarded[c.outcome] += 1;
+    else if (result.diagnosis?.source === 'model') b.used += 1;
+    else b.refused += 1;
+  }
+  return b;
+}
+
+/** Total of the discarded buckets. */
+function discardedTotal(b: CallBuckets): number {
+  return b.discarded.invalid + b.discarded.timeout + b.discarded.error;
+}
+
+/**
+ * The line that shows the buckets summing to the total, e.g.
+ * `model calls 46 = 42 used + 2 discarded by the router (invalid 2, timeout 0, error 0) + 2 refused by diagnose`,
+ * followed by `— DOES NOT ADD UP` when they do not (which {@link main} turns into exit code 1).
+ */
+export function formatCallBuckets(total: number, b: CallBuckets): string {
+  const d = b.discarded;
+  const sum = b.used + discardedTotal(b) + b.refused;
+  return (
+    `model calls ${total} = ${b.used} used + ${discardedTotal(b)} discarded by the router (invalid ${d.invalid}, timeout ${d.timeout}, error ${d.error})` +
+    ` + ${b.refused} refused by diagnose${sum === total ? '' : ` — DOES NOT ADD UP (buckets sum to ${sum})`}`
+  );
+}
+
+/** True when every model call is in exactly one bucket. */
+export function callsAddUp(c: CallCounts): boolean {
+  return c.used + discardedTotal(c) + c.refused === c.total;
 }
 
 function printMisses(results: readonly ScenarioResult[], write: (line: string) => void): void {
@@ -178,8 +272,11 @@ function modelParams(params: Record<string, string | number>): Record<string, st
   );
 }
 
-/** Entry point (`bin/watchkeeper-eval.js`, or `npx tsx eval/run.ts`). */
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+/**
+ * Entry point (`bin/watchkeeper-eval.js`, or `npx tsx eval/run.ts`).
+ * @returns the exit code ({@link EVAL_EXIT}).
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2), options: Pick<EvalOptions, 'write'> = {}): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write('Usage: npm run eval [-- --rules-only] [-- <word>…]\nDiagnosis accuracy over test/scenarios: rules only, then routed through the model router with a stub model.\n');
     return 0;
@@ -187,10 +284,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const unknown = argv.filter((a) => a.startsWith('-') && a !== '--rules-only');
   if (unknown.length > 0) {
     process.stderr.write(`Unknown option ${unknown.join(' ')}; see --help\n`);
-    return 2;
+    return EVAL_EXIT.usage;
   }
-  const report = await runEval({ words: argv.filter((a) => !a.startsWith('-')), rulesOnly: argv.includes('--rules-only') });
-  return report.rules.total > 0 && report.rules.both / report.rules.total >= TARGET_ACCURACY ? 0 : 1;
+  const report = await runEval({ words: argv.filter((a) => !a.startsWith('-')), rulesOnly: argv.includes('--rules-only'), write: options.write });
+  if (report.scenarios === 0) return EVAL_EXIT.usage;
+  if (report.calls && !callsAddUp(report.calls)) return EVAL_EXIT.failed;
+  return report.rules.both / report.rules.total >= TARGET_ACCURACY ? EVAL_EXIT.ok : EVAL_EXIT.failed;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
