@@ -1,12 +1,9 @@
 /**
- * Watchkeeper's command line and composition root: config → ORM → adapters → agent →
- * bot/server/jobs, and a graceful stop. The only module that wires adapters together.
- *
- * Commands (`npx watchkeeper <command>`):
- *   serve     run the bot, the webhook server and the schedules (npm start)
- *   migrate   apply database migrations and exit (npm run migrate)
- *   config    print the parsed configuration with secrets masked
- *   help      usage
+ * Watchkeeper's composition root: config → ORM → adapters → agent → bot/server/jobs, and a
+ * graceful stop ({@link startWatchkeeper}). The only module that wires adapters together; the
+ * command line (`cli/`, run by bin/watchkeeper.js) asks it for what its commands need
+ * ({@link openDatabase}, {@link openCluster}, {@link modelFor}, {@link openFinetuneSource},
+ * {@link planPolicyFromConfig}).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +13,7 @@ import type { BotContext } from './bot/approvals.ts';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ConfigError, loadConfig, serveProblems, type Config } from './config.ts';
+import { ConfigError, serveProblems, type Config } from './config.ts';
 import { createAgent, finetuneRecords, type Agent } from './agent/index.ts';
 import { KubernetesCluster, loadKubeConfig } from './agent/k8s/cluster.ts';
 import { createAgentMetrics } from './agent/metrics.ts';
@@ -42,12 +39,8 @@ import { createDriftNotifier } from './bot/drift.ts';
 import { CoverageService } from './agent/coverage/index.ts';
 import { PrometheusHttp } from './agent/prometheus/client.ts';
 import { createCoverageNotifier } from './bot/coverage.ts';
-import { driftDiffCommand } from './agent/drift-offline.ts';
-import { diagnoseCommand } from './agent/diagnose-offline.ts';
-import { gatherEvidence } from './agent/evidence.ts';
-import { diagnose } from './agent/diagnose.ts';
-import { parseTargetRef } from './domain/targets.ts';
 import type { PlanPolicy } from './agent/plan.ts';
+import type { FinetuneRecord } from './domain/learning.ts';
 import { DEFAULT_GUARDRAIL_POLICY } from './domain/guardrails.ts';
 import { DEFAULT_ACTION_POLICY } from './agent/actions/index.ts';
 
@@ -334,103 +327,6 @@ async function initBot(bot: Bot<BotContext>, log: Logger, stopped: () => boolean
   return false;
 }
 
-const USAGE = `Usage: watchkeeper <command>
-
-Commands:
-  serve      Run the bot, the Alertmanager webhook server and the schedules (npm start)
-  migrate    Apply database migrations and exit (npm run migrate)
-  config     Print the parsed configuration (secrets masked)
-  diagnose <namespace>/<kind>/<name> [--rules-only] [--json]
-             Diagnose a live workload now (KUBECONFIG); nothing is stored or changed
-  diagnose --from-files <alert.json> <objects.yaml|json> [more…] [--rules-only] [--json]
-             Diagnose offline from a saved alert and a dump of cluster objects
-  export finetune [--out <file.jsonl>]
-             Write verified incidents as JSONL (evidence, diagnosis, action, outcome)
-  drift diff --desired <folder> --live <objects.yaml|json> [--json]
-             Compare manifests with a dump of live objects, offline (exit 1 when drift is found)
-  help       This text
-
-Configuration is read from environment variables; see README.md.`;
-
-/**
- * Runs a CLI command.
- * @param argv arguments after the program name.
- * @returns the process exit code (0 ok, 1 failure, 2 usage error).
- */
-export async function runCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'serve':
-        return await serve();
-      case 'migrate':
-        return await migrate();
-      case 'diagnose':
-        return await diagnoseCli(rest);
-      case 'export':
-        if (rest[0] === 'finetune') return await exportFinetune(rest.slice(1));
-        process.stderr.write('Usage: watchkeeper export finetune [--out <file.jsonl>]\n');
-        return 2;
-      case 'drift':
-        if (rest[0] === 'diff') return await driftDiffCommand(rest.slice(1), cliIo);
-        process.stderr.write('Usage: watchkeeper drift diff --desired <folder> --live <objects.yaml|json> [--json]\n');
-        return 2;
-      case 'config':
-        process.stdout.write(`${JSON.stringify(maskSecrets(loadConfig()), null, 2)}\n`);
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`Unknown command "${command}"${rest.length ? ` (with ${rest.join(' ')})` : ''}.\n\n${USAGE}\n`);
-        return 2;
-    }
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`watchkeeper ${command} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  }
-}
-
-const cliIo = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) };
-
-async function serve(): Promise<number> {
-  const config = loadConfig();
-  const log = pino({ level: config.logLevel, base: { service: 'watchkeeper' } });
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection (kept running)'));
-  // A signal during start-up stops as soon as start-up is done.
-  let signalled: string | undefined;
-  let wake: () => void = () => {};
-  const onSignal = (signal: string) => {
-    signalled ??= signal;
-    wake();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  const handle = await startWatchkeeper(config, { logger: log });
-  if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
-  log.info({ signal: signalled }, 'stopping gracefully');
-  await handle.stop();
-  log.info('stopped');
-  return 0;
-}
-
-async function migrate(): Promise<number> {
-  const database = await openDatabase(loadConfig(), pino({ level: 'silent' }));
-  try {
-    process.stdout.write(database.applied.length ? `Applied: ${database.applied.join(', ')}\n` : 'Database is up to date.\n');
-    return 0;
-  } finally {
-    await database.close();
-  }
-}
-
 /**
  * Opens the database and applies pending migrations: `url`, else DATABASE_URL, else the embedded
  * PostgreSQL in EMBEDDED_PG_DIR (started here and stopped by `close`).
@@ -497,71 +393,34 @@ export function planPolicyFromConfig(config: Readonly<Config>): PlanPolicy {
   };
 }
 
-/** The configured model router, or undefined (rules only). */
-function modelFor(config: Readonly<Config>, rulesOnly: boolean): ModelDiagnoser | undefined {
+/**
+ * The configured model router for a one-off diagnosis (`watchkeeper diagnose`; calls are not
+ * audited), or undefined when `rulesOnly` or no local model is configured (rules only).
+ */
+export function modelFor(config: Readonly<Config>, rulesOnly: boolean): ModelDiagnoser | undefined {
   if (rulesOnly || !(config.models.primary || config.models.secondary)) return undefined;
   return createModelRouter(config.models, { audit: () => {} });
 }
 
-async function diagnoseCli(args: string[]): Promise<number> {
-  const config = loadConfig();
-  const rulesOnly = args.includes('--rules-only');
-  if (args.includes('--from-files') || args.includes('--help') || args.length === 0) {
-    return diagnoseCommand(args, cliIo, { model: modelFor(config, rulesOnly), policy: planPolicyFromConfig(config), logTailLines: config.kubernetes.logTailLines });
-  }
-  const ref = args.find((a) => !a.startsWith('--')) ?? '';
-  const parsed = parseTargetRef(ref);
-  if (parsed.kind === 'invalid') {
-    process.stderr.write(`watchkeeper diagnose: ${parsed.message}\n`);
-    return 2;
-  }
-  const cluster = new KubernetesCluster(loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context }));
-  const evidence = await gatherEvidence(cluster, parsed.target, { logTailLines: config.kubernetes.logTailLines, now: new Date() });
-  const d = await diagnose(evidence, modelFor(config, rulesOnly));
-  if (args.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ ...d, target: d.target ? `${d.target.namespace}/${d.target.kind}/${d.target.name}` : ref })}\n`);
-  } else {
-    const lines = [
-      `target:     ${ref}`,
-      `source:     ${d.source === 'model' ? d.model : d.source === 'rules' ? 'rules only' : 'no finding'}`,
-      `category:   ${d.category} (confidence ${Math.round(d.confidence * 100)}%)`,
-      `cause:      ${d.cause}`,
-      `action:     ${d.action}`,
-      ...d.evidence.map((e) => `  • ${e}`),
-      ...d.gaps.map((g) => `  ⚠ missing evidence: ${g}`),
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
-  return 0;
+/**
+ * The Kubernetes cluster adapter for a one-off command, from KUBECONFIG (and KUBE_CONTEXT), else
+ * the in-cluster service account (config `kubernetes`).
+ */
+export function openCluster(config: Readonly<Config>): KubernetesCluster {
+  return new KubernetesCluster(loadKubeConfig({ kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context }));
 }
 
-async function exportFinetune(args: string[]): Promise<number> {
-  const config = loadConfig();
-  const outIndex = args.indexOf('--out');
-  const out = outIndex >= 0 ? args[outIndex + 1] : undefined;
-  if (outIndex >= 0 && !out) {
-    process.stderr.write('Usage: watchkeeper export finetune [--out <file.jsonl>]\n');
-    return 2;
-  }
+/** What `watchkeeper export finetune` reads: verified incidents as records; `close` releases the database. */
+export interface FinetuneSource {
+  records(): Promise<FinetuneRecord[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database ({@link openDatabase}, migrations applied) for `watchkeeper export finetune`.
+ * @throws when PostgreSQL cannot be reached or started, or a migration fails.
+ */
+export async function openFinetuneSource(config: Readonly<Config>): Promise<FinetuneSource> {
   const database = await openDatabase(config, pino({ level: 'silent' }));
-  try {
-    const lines = (await finetuneRecords(createStore(database.orm).remediations)).map((r) => JSON.stringify(r)).join('\n');
-    const text = lines ? `${lines}\n` : '';
-    if (out) {
-      const { writeFile } = await import('node:fs/promises');
-      await writeFile(out, text);
-      process.stderr.write(`wrote ${text ? text.split('\n').length - 1 : 0} record(s) to ${out}\n`);
-    } else process.stdout.write(text);
-    return 0;
-  } finally {
-    await database.close();
-  }
-}
-
-function maskSecrets(config: Readonly<Config>): unknown {
-  return JSON.parse(
-    JSON.stringify(config, (key, value) =>
-      /token|password|apiKey|secret/i.test(key) && typeof value === 'string' ? '***' : key === 'url' && typeof value === 'string' ? value.replace(/\/\/[^@]*@/, '//***@') : value,
-    ),
-  );
+  return { records: () => finetuneRecords(createStore(database.orm).remediations), close: () => database.close() };
 }

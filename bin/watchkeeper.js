@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../main.ts');
+const { runCli } = await import('../cli/index.ts');
 // Exit explicitly: libraries' exit hooks must not override the command's exit code.
 process.exit(await runCli(process.argv.slice(2)));

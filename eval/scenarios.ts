@@ -15,7 +15,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { type DiagnoseJson, diagnoseCommand } from '../agent/diagnose-offline.ts';
+import { type DiagnoseJson, diagnoseCommand } from '../cli/diagnose-offline.ts';
 import type { ModelDiagnoser } from '../agent/diagnose.ts';
 import { ACTION_KINDS, type ActionKind, CATEGORIES, type Category } from '../domain/diagnosis.ts';
 

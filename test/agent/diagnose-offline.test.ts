@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DiagnoseJson, diagnoseCommand } from '../../agent/diagnose-offline.ts';
+import { type DiagnoseJson, diagnoseCommand } from '../../cli/diagnose-offline.ts';
 import type { ModelDiagnoser, ModelOutcome } from '../../agent/diagnose.ts';
 import { MemoryCluster } from '../../agent/memory-cluster.ts';
 import { DumpFileError, parseDumpFile, parseLogFileName } from '../../agent/object-dump.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { driftDiffCommand, type DriftDiffJson } from '../../agent/drift-offline.ts';
+import { driftDiffCommand, type DriftDiffJson } from '../../cli/drift-diff.ts';
 import { simulateCluster } from './support/api-server-sim.ts';
 import { container, find, fixturePath, loadFixture } from './support/fixtures.ts';
 

@@ -25,14 +25,9 @@ import {
   type DriftLevel,
   type OwnershipLabel,
 } from '../domain/drift/index.ts';
-import { loadLiveDump } from './git/live-dump.ts';
-import { ManifestFolderUnreadable, readManifests, type ManifestError, type ManifestObject, type ReadManifestsOptions } from './git/manifests.ts';
-
-/** Where the command writes; every call carries whole lines ending in `\n`. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
+import { loadLiveDump } from '../agent/git/live-dump.ts';
+import { ManifestFolderUnreadable, readManifests, type ManifestError, type ManifestObject, type ReadManifestsOptions } from '../agent/git/manifests.ts';
+import type { CliIo } from './io.ts';
 
 /** Extra knobs for tests and embedding; the CLI uses the defaults. */
 export interface DriftDiffDeps {
