@@ -3,9 +3,18 @@
  *
  * Two layers, applied in this order:
  *
- * 1. **Secrets** (every mode): tokens, passwords and other credential key-values, PEM private keys,
- *    JWTs, cloud keys (AWS, GCP, Azure), GitHub/Slack/Telegram tokens, credentials in URLs and
- *    e-mail addresses become `[REDACTED:<kind>]`. This is one-way: the value is gone.
+ * 1. **Secrets** (every mode) become `[REDACTED:<kind>]`; this is one-way, the value is gone:
+ *    private keys (PEM, PuTTY, bare base64 DER/OpenSSH bodies, kubeconfig `client-key-data`), JWTs,
+ *    cloud keys (AWS, GCP, Azure), vendor tokens recognised by their prefix (GitHub, GitLab, Slack,
+ *    Stripe, Vault, npm, PyPI, SendGrid, Mailgun, Shopify, DigitalOcean, Twilio, Telegram…),
+ *    credentials in URLs and DSNs, Authorization and Cookie headers, credential key-values
+ *    (`*PASS*`/`*SECRET*`/`*TOKEN*`/`*KEY*`, container env name/value pairs, YAML block scalars),
+ *    passwords on command lines (`mysql -p…`, `curl -u`, `--password x`) and in prose
+ *    ("passphrase Tr0ub4dor&3"), password hashes (htpasswd, shadow), Docker `auth`, base64 that
+ *    decodes to any of these, and e-mail addresses. Ordinary Kubernetes text stays readable: a key
+ *    must end with the credential word (`shop-auth-token-5d8f7c: container` is a pod name), and
+ *    booleans, references (`secretName`, `DB_PASSWORD_FILE`) and English words after `password`
+ *    are kept. The corpus is test/domain/secret-corpus.ts.
  * 2. **Identifiers** (`cloud` mode only): the namespaces and object names the caller passes in, and
  *    IPv4/IPv6 addresses, become stable placeholders (`<ns-1>`, `<name-2>`, `<ip-1>`) recorded in a
  *    {@link RedactionMapping}; {@link restore} puts the originals back into the model's answer.
