@@ -23,6 +23,11 @@ export interface LeaderLock {
    * the leader steps down at once instead of after `renewDeadline`.
    */
   readonly lostOnFailure?: boolean;
+  /**
+   * For a candidate: ms until the current holder's claim runs out as this replica observed it
+   * (undefined when unknown). The next attempt is made then rather than at the next retry period.
+   */
+  expiresInMs?(): number | undefined;
   /** Registers a callback the lock calls as soon as it knows it was lost (a closed connection): the loop reacts at once. */
   onLost?(notify: () => void): void;
   /** Frees what the lock holds open (connections) after the loop ends. */
@@ -101,9 +106,11 @@ export class LeaderElection implements LeaderElector {
         this.log.warn({ identity: this.identity }, 'lost leadership');
         await this.call('onStoppedLeading', callbacks);
       }
-      const jitter = this.leader ? 0 : Math.random() * 0.2 * this.timings.retryPeriodMs;
+      let waitMs = this.timings.retryPeriodMs + (this.leader ? 0 : Math.random() * 0.2 * this.timings.retryPeriodMs);
+      const expiresIn = this.leader ? undefined : this.lock.expiresInMs?.();
+      if (expiresIn !== undefined && expiresIn >= 0 && expiresIn < waitMs) waitMs = expiresIn + 1;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.timings.retryPeriodMs + jitter);
+        const t = setTimeout(resolve, waitMs);
         this.wake = () => {
           clearTimeout(t);
           resolve();

@@ -54,6 +54,8 @@ export class KubernetesLeaseLock implements LeaderLock {
   private readonly now: () => number;
   /** The Lease spec last read, and when (local clock) it was first seen as it is. */
   private observed: { record: string; at: number } | undefined;
+  /** When (local clock) the other holder's claim runs out, as last observed. */
+  private holderExpiresAt: number | undefined;
   /** The Lease as last written or read by this replica (its resourceVersion makes updates safe). */
   private current: V1Lease | undefined;
 
@@ -90,7 +92,11 @@ export class KubernetesLeaseLock implements LeaderLock {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     const duration = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    if (holder && holder !== identity && this.observed.at + duration > now) return false;
+    if (holder && holder !== identity && this.observed.at + duration > now) {
+      this.holderExpiresAt = this.observed.at + duration;
+      return false;
+    }
+    this.holderExpiresAt = undefined;
     const mine = holder === identity;
     const body: V1Lease = {
       ...lease,
@@ -110,6 +116,10 @@ export class KubernetesLeaseLock implements LeaderLock {
     }
     this.observed = { record: recordOf(this.current), at: now };
     return true;
+  }
+
+  expiresInMs(): number | undefined {
+    return this.holderExpiresAt === undefined ? undefined : this.holderExpiresAt - this.now();
   }
 
   async release(): Promise<void> {
