@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { createAgentMetrics } from '../../agent/metrics.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
-const OVERLAYS = ['base', 'overlays/quickstart', 'overlays/with-prometheus-operator'] as const;
+const OVERLAYS = ['base', 'overlays/quickstart', 'overlays/ha', 'overlays/with-prometheus-operator'] as const;
 
 interface K8sObject {
   apiVersion: string;
@@ -99,5 +99,39 @@ describe('kustomize overlays', () => {
     const used = new Set(exprs.flatMap((e) => e.match(/\b(watchkeeper_[a-z0-9_]+|process_[a-z0-9_]+)\b/g) ?? []));
     expect(used.size).toBeGreaterThan(0);
     for (const name of used) expect(registered.has(name), `${name} is not registered by Watchkeeper`).toBe(true);
+  });
+
+  it('ha runs two spread replicas behind a PodDisruptionBudget, elects on a Lease it may get, create and update', () => {
+    const objs = render('overlays/ha');
+    const dep = find(objs, 'Deployment', 'watchkeeper')!;
+    const spec = dep.spec as any;
+    expect(spec.replicas).toBe(2);
+    expect(spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    const podLabels = spec.template.metadata.labels;
+    const spread = spec.template.spec.topologySpreadConstraints as Array<{ topologyKey: string; whenUnsatisfiable: string; labelSelector: { matchLabels: Record<string, string> } }>;
+    expect(spread.find((c) => c.topologyKey === 'kubernetes.io/hostname')?.whenUnsatisfiable).toBe('DoNotSchedule');
+    for (const c of spread) for (const [k, v] of Object.entries(c.labelSelector.matchLabels)) expect(podLabels[k]).toBe(v);
+    const pdb = find(objs, 'PodDisruptionBudget', 'watchkeeper')!;
+    expect((pdb.spec as any).minAvailable).toBe(1);
+    for (const [k, v] of Object.entries((pdb.spec as any).selector.matchLabels as Record<string, string>)) expect(podLabels[k]).toBe(v);
+    // The container keeps the base's settings and gains its pod name for the Lease.
+    const container = spec.template.spec.containers[0];
+    expect(container.envFrom).toHaveLength(2);
+    expect(container.env.find((e: { name: string }) => e.name === 'POD_NAME').valueFrom.fieldRef.fieldPath).toBe('metadata.name');
+    const cm = find(objs, 'ConfigMap', 'watchkeeper-config')!;
+    expect((cm as any).data.LEADER_ELECTION).toBe('kubernetes');
+    expect((cm as any).data.TELEGRAM_CHAT_IDS).toBeDefined();
+    // Lease RBAC: exactly get/create/update on leases, in the namespace, bound to the pods' account.
+    const role = find(objs, 'Role', 'watchkeeper-leader-election')!;
+    expect((role as any).rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+    const binding = find(objs, 'RoleBinding', 'watchkeeper-leader-election')!;
+    expect((binding as any).roleRef.name).toBe('watchkeeper-leader-election');
+    expect((binding as any).subjects).toEqual([{ kind: 'ServiceAccount', name: spec.template.spec.serviceAccountName, namespace: 'watchkeeper' }]);
+  });
+
+  it('the base (one replica, no Lease RBAC) elects with PostgreSQL, not a Lease', () => {
+    const objs = render('base');
+    expect((find(objs, 'ConfigMap', 'watchkeeper-config') as any).data.LEADER_ELECTION).toBe('postgres');
+    expect(find(objs, 'Role')).toBeUndefined();
   });
 });
