@@ -1,7 +1,8 @@
 /**
  * Deterministic evidence gathering: given a target, read the objects a human would look at with
  * kubectl (workload, ReplicaSets, pods, warning events, failing containers' log tails, nodes, HPA,
- * PDB). Never reads Secrets. A failing read becomes a `gap`, not a failure: diagnosis goes on
+ * PDB, the namespace's ResourceQuotas and NetworkPolicies, the claims the pods mount and the
+ * StorageClass an unbound claim names). Never reads Secrets. A failing read becomes a `gap`, not a failure: diagnosis goes on
  * with what it has.
  */
 import { emptyEvidence, type Evidence, type TargetRef } from '../domain/diagnosis.ts';
@@ -10,10 +11,14 @@ import type {
   HorizontalPodAutoscaler,
   KEvent,
   KObject,
+  NetworkPolicy,
   Node,
+  PersistentVolumeClaim,
   Pod,
   PodDisruptionBudget,
   ReplicaSet,
+  ResourceQuota,
+  StorageClass,
 } from '../domain/k8s-objects.ts';
 import { condenseLog } from '../domain/logs.ts';
 import { selectorMatches, selectorString } from '../domain/selectors.ts';
@@ -119,6 +124,7 @@ export async function gatherEvidence(cluster: ClusterPort, target: TargetRef, op
   ];
   ev.events = await warningEvents(cluster, ns, subjects, attempt);
   ev.logs = await failingLogs(cluster, ev.pods, target.container, opts, attempt);
+  await namespaceContext(cluster, ev, ns, attempt);
   const nodeNames = [...new Set(ev.pods.filter(isUnhealthy).map((p) => p.spec?.nodeName).filter((n): n is string => !!n))];
   for (const name of nodeNames.slice(0, 3)) {
     const node = (await attempt(`node ${name}`, () => cluster.get('Node', '', name))) as Node | undefined;
@@ -128,6 +134,39 @@ export async function gatherEvidence(cluster: ClusterPort, target: TargetRef, op
 }
 
 type Attempt = <T>(what: string, fn: () => Promise<T>) => Promise<T | undefined>;
+
+/** Most claims read per incident (one `get` each). */
+const MAX_CLAIMS = 5;
+
+/**
+ * The namespace's ResourceQuotas and NetworkPolicies, the claims the pods mount (at most
+ * {@link MAX_CLAIMS}) and, for claims not bound, their StorageClass (a 404 is recorded in
+ * `missingStorageClasses`, a failed read is a gap).
+ */
+async function namespaceContext(cluster: ClusterPort, ev: Evidence, ns: string, attempt: Attempt): Promise<void> {
+  const [quotas, policies] = await Promise.all([
+    attempt('resourcequotas', () => cluster.list('ResourceQuota', ns)),
+    attempt('networkpolicies', () => cluster.list('NetworkPolicy', ns)),
+  ]);
+  if (quotas?.length) ev.resourceQuotas = quotas as ResourceQuota[];
+  if (policies?.length) ev.networkPolicies = policies as NetworkPolicy[];
+  const claimNames = [...new Set(ev.pods.flatMap((p) => (p.spec?.volumes ?? []).flatMap((v) => {
+    const claim = (v.persistentVolumeClaim as { claimName?: string } | undefined)?.claimName;
+    return claim ? [claim] : [];
+  })))].slice(0, MAX_CLAIMS);
+  const claims: PersistentVolumeClaim[] = [];
+  for (const name of claimNames) {
+    const claim = (await attempt(`pvc ${name}`, () => cluster.get('PersistentVolumeClaim', ns, name))) as PersistentVolumeClaim | undefined;
+    if (claim) claims.push(claim);
+  }
+  if (claims.length) ev.claims = claims;
+  const classes = [...new Set(claims.filter((c) => c.status?.phase !== 'Bound').map((c) => c.spec?.storageClassName).filter((n): n is string => !!n))];
+  for (const name of classes) {
+    const sc = await attempt(`storageclass ${name}`, () => cluster.get('StorageClass', '', name));
+    if (sc) (ev.storageClasses ??= []).push(sc as StorageClass);
+    else if (!ev.gaps.some((g) => g.startsWith(`storageclass ${name}:`))) (ev.missingStorageClasses ??= []).push(name);
+  }
+}
 
 function assignWorkload(ev: Evidence, kind: TargetRef['kind'], obj: KObject): void {
   switch (kind) {

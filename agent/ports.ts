@@ -35,7 +35,11 @@ export type ClusterKind =
   | 'Node'
   | 'Event'
   | 'HorizontalPodAutoscaler'
-  | 'PodDisruptionBudget';
+  | 'PodDisruptionBudget'
+  | 'ResourceQuota'
+  | 'NetworkPolicy'
+  | 'PersistentVolumeClaim'
+  | 'StorageClass';
 
 /** A patch and its content type (Kubernetes patch strategies). */
 export type PatchBody =

@@ -10,10 +10,14 @@ import type {
   Job,
   KEvent,
   Node,
+  NetworkPolicy,
+  PersistentVolumeClaim,
   Pod,
   PodDisruptionBudget,
   ReplicaSet,
+  ResourceQuota,
   StatefulSet,
+  StorageClass,
 } from './k8s-objects.ts';
 
 /** Kinds of objects an incident can target. */
@@ -120,6 +124,16 @@ export interface Evidence {
   nodes: Node[];
   hpa?: HorizontalPodAutoscaler;
   pdb?: PodDisruptionBudget;
+  /** ResourceQuotas of the target's namespace (their `used` vs `hard`). */
+  resourceQuotas?: ResourceQuota[];
+  /** NetworkPolicies of the target's namespace (which pods they isolate for egress). */
+  networkPolicies?: NetworkPolicy[];
+  /** The PersistentVolumeClaims the pods mount that were found (a missing one is simply absent). */
+  claims?: PersistentVolumeClaim[];
+  /** StorageClasses named by unbound claims that exist; `missingStorageClasses` those the API server does not know. */
+  storageClasses?: StorageClass[];
+  /** StorageClass names an unbound claim asks for that do not exist (read answered 404). */
+  missingStorageClasses?: string[];
   /**
    * The alert that opened the incident, when known (`alertname` label, e.g. `CPUThrottlingHigh`):
    * some kinds are named only by the alert (throttling is not visible in object status).

@@ -207,6 +207,41 @@ export interface HorizontalPodAutoscaler extends KObject {
   status?: { currentReplicas?: number; desiredReplicas?: number; conditions?: Condition[] };
 }
 
+/** core/v1 ResourceQuota: `hard` limits and `used` amounts as quantity strings (`limits.memory: 8Gi`, `pods: "10"`). */
+export interface ResourceQuota extends KObject {
+  spec?: { hard?: Record<string, string> };
+  status?: { hard?: Record<string, string>; used?: Record<string, string> };
+}
+
+/** One port of a NetworkPolicy rule; without `port` every port of the protocol matches. */
+export interface NetworkPolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+
+/** networking.k8s.io/v1 NetworkPolicy (the fields that decide egress). */
+export interface NetworkPolicy extends KObject {
+  spec?: {
+    podSelector?: LabelSelector;
+    policyTypes?: string[];
+    egress?: Array<{ to?: Array<Record<string, unknown>>; ports?: NetworkPolicyPort[] }>;
+    ingress?: Array<Record<string, unknown>>;
+  };
+}
+
+/** core/v1 PersistentVolumeClaim; `status.phase` is `Pending`, `Bound` or `Lost`. */
+export interface PersistentVolumeClaim extends KObject {
+  spec?: { storageClassName?: string; volumeName?: string; accessModes?: string[]; resources?: ResourceRequirements };
+  status?: { phase?: string; capacity?: Record<string, string> };
+}
+
+/** storage.k8s.io/v1 StorageClass (cluster-scoped). */
+export interface StorageClass extends KObject {
+  provisioner?: string;
+  volumeBindingMode?: string;
+}
+
 /** policy/v1 PodDisruptionBudget; `minAvailable`/`maxUnavailable` are counts or percentages. */
 export interface PodDisruptionBudget extends KObject {
   spec?: { minAvailable?: number | string; maxUnavailable?: number | string; selector?: LabelSelector };

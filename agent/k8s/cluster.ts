@@ -11,10 +11,12 @@ import {
   createConfiguration,
   KubeConfig,
   KubernetesObjectApi,
+  NetworkingV1Api,
   PatchStrategy,
   PolicyV1Api,
   ServerConfiguration,
   setHeaderOptions,
+  StorageV1Api,
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
@@ -144,6 +146,8 @@ export class KubernetesCluster implements ClusterPort {
     const batch = makeApiClient(kc, BatchV1Api, timeoutMs);
     const autoscaling = makeApiClient(kc, AutoscalingV2Api, timeoutMs);
     const policy = makeApiClient(kc, PolicyV1Api, timeoutMs);
+    const networking = makeApiClient(kc, NetworkingV1Api, timeoutMs);
+    const storage = makeApiClient(kc, StorageV1Api, timeoutMs);
     const opt = (contentType: string) => setHeaderOptions('Content-Type', contentType);
     const all = (r: ListReq) => ({ labelSelector: r.labelSelector, fieldSelector: r.fieldSelector, limit: r.limit });
     this.ops = {
@@ -205,6 +209,26 @@ export class KubernetesCluster implements ClusterPort {
         namespaced: true,
         read: (r) => policy.readNamespacedPodDisruptionBudget(r),
         list: (r) => policy.listNamespacedPodDisruptionBudget(r),
+      },
+      ResourceQuota: {
+        namespaced: true,
+        read: (r) => core.readNamespacedResourceQuota(r),
+        list: (r) => core.listNamespacedResourceQuota(r),
+      },
+      NetworkPolicy: {
+        namespaced: true,
+        read: (r) => networking.readNamespacedNetworkPolicy(r),
+        list: (r) => networking.listNamespacedNetworkPolicy(r),
+      },
+      PersistentVolumeClaim: {
+        namespaced: true,
+        read: (r) => core.readNamespacedPersistentVolumeClaim(r),
+        list: (r) => core.listNamespacedPersistentVolumeClaim(r),
+      },
+      StorageClass: {
+        namespaced: false,
+        read: (r) => storage.readStorageClass({ name: r.name }),
+        list: (r) => storage.listStorageClass(all(r)),
       },
     };
     this.core = core;

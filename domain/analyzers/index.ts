@@ -15,6 +15,7 @@ import { imagePullAnalyzer } from './image-pull.ts';
 import { initFailureAnalyzer } from './init-containers.ts';
 import { jobFailedAnalyzer } from './job.ts';
 import { logSignatureAnalyzer } from './log-signatures.ts';
+import { networkBlockedAnalyzer } from './network.ts';
 import { pdbBlockingAnalyzer } from './pdb.ts';
 import { probeMisconfiguredAnalyzer } from './probes.ts';
 import { quotaExceededAnalyzer } from './quota.ts';
@@ -47,6 +48,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   volumeMountFailedAnalyzer,
   pdbBlockingAnalyzer,
   cpuThrottledAnalyzer,
+  networkBlockedAnalyzer,
 ];
 
 /**

@@ -148,7 +148,7 @@ export const LOG_SIGNATURES: readonly LogSignature[] = [
   {
     id: 'dns_resolution_failed',
     pattern: new RegExp(
-      String.raw`getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (?<host>${HOST})|lookup (?<host2>${HOST})(?: on [\d.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout)|could not translate host name "(?<host3>[^"]+)"|UnknownHostException: (?<host4>${HOST})|Temporary failure in name resolution|Name or service not known|nodename nor servname provided|Name does not resolve`,
+      String.raw`getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (?<host>${HOST})|lookup (?<host2>${HOST})(?: on [\d.:\[\]]+)?:[^\n]{0,80}?(?:no such host|server misbehaving|i/o timeout)|could not translate host name "(?<host3>[^"]+)"|UnknownHostException: (?<host4>${HOST})|Temporary failure in name resolution|Name or service not known|nodename nor servname provided|Name does not resolve`,
       'i',
     ),
     cause: 'host name {host|of a dependency} cannot be resolved (DNS lookup fails)',

@@ -11,7 +11,7 @@
  */
 import type { Analyzer, Evidence, Finding } from '../diagnosis.ts';
 import type { KEvent } from '../k8s-objects.ts';
-import { clip, eventLine, isRecent, lines } from './support.ts';
+import { clip, eventLine, isRecent, lines, nameOf } from './support.ts';
 
 /** What a quota rejection says. */
 export interface QuotaRejection {
@@ -69,7 +69,11 @@ function quotaFinding(evidence: Evidence, q: QuotaRejection, events: KEvent[], c
     analyzer: 'workload.quota_exceeded',
     category: 'quota_exceeded',
     cause: `Pods cannot be created in namespace ${evidence.target.namespace || 'default'}: ${what}`,
-    evidence: lines(...events.map(eventLine), conditionMessage && clip(`ReplicaFailure: ${conditionMessage}`)),
+    evidence: lines(
+      ...events.map(eventLine),
+      conditionMessage && clip(`ReplicaFailure: ${conditionMessage}`),
+      ...(evidence.resourceQuotas ?? []).filter((r) => nameOf(r) === q.quota).map((r) => clip(`ResourceQuota ${q.quota}: ${Object.entries(r.status?.hard ?? {}).map(([k, v]) => `${k} ${r.status?.used?.[k] ?? '?'}/${v}`).join(', ')}`)),
+    ),
     actions: ['escalate'],
     confidence: 0.9,
     subject,

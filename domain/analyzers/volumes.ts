@@ -49,18 +49,24 @@ function unboundFinding(evidence: Evidence, pod: Pod): Finding | undefined {
   const missing = UNBOUND.exec(message)?.[1];
   const claims = missing ? [missing] : claimNames(pod);
   const claimEvents = claims.flatMap((c) => eventsAbout(evidence, 'PersistentVolumeClaim', c)).slice(0, 2);
-  const why = claimEvents[0]?.message ? `: ${clip(claimEvents[0].message, 160)}` : '';
+  const claimObjects = (evidence.claims ?? []).filter((c) => claims.includes(nameOf(c)));
+  const missingClass = claimObjects.map((c) => c.spec?.storageClassName).find((n) => n !== undefined && (evidence.missingStorageClasses ?? []).includes(n));
+  const why = missingClass ? `: its StorageClass ${missingClass} does not exist` : claimEvents[0]?.message ? `: ${clip(claimEvents[0].message, 160)}` : '';
   return {
     analyzer: 'pod.volume_unbound',
     category: 'volume_unbound',
     cause: missing
       ? `Pod cannot be scheduled: its PersistentVolumeClaim ${missing} does not exist`
       : `Pod cannot be scheduled: its PersistentVolumeClaim${claims.length > 1 ? 's' : ''} ${claims.join(', ') || '(unnamed)'} ${claims.length > 1 ? 'are' : 'is'} not bound to a volume${why}`,
-    evidence: lines(event ? eventLine(event) : clip(`Pod ${nameOf(pod)}: PodScheduled=False: ${message}`), ...claimEvents.map(eventLine)),
+    evidence: lines(
+      event ? eventLine(event) : clip(`Pod ${nameOf(pod)}: PodScheduled=False: ${message}`),
+      ...claimEvents.map(eventLine),
+      ...claimObjects.map((c) => `PersistentVolumeClaim ${nameOf(c)}: phase ${c.status?.phase ?? 'unknown'}, storageClassName ${c.spec?.storageClassName ?? 'default'}`),
+    ),
     actions: ['escalate'],
     confidence: 0.93,
     subject: podSubject(pod),
-    params: { pod: nameOf(pod), claims: claims.join(',') },
+    params: { pod: nameOf(pod), claims: claims.join(','), ...(missingClass ? { missingStorageClass: missingClass } : {}) },
   };
 }
 

@@ -170,4 +170,26 @@ describe('gatherEvidence with the Kubernetes adapter', () => {
     expect(ev.deployment).toBeUndefined();
     expect(ev.logs).toEqual([]);
   });
+  it('reads the namespace quotas and egress policies, the claims the pods mount and a missing StorageClass, never Secrets', async () => {
+    fake.seed([
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'db-0', namespace: NS, labels: { app: 'db' } },
+        spec: { containers: [{ name: 'pg', image: 'postgres:16' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }] },
+        status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims.' }] },
+      },
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-db-0', namespace: NS }, spec: { storageClassName: 'gp3-encrypted', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '20Gi' } } }, status: { phase: 'Pending' } },
+      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute', namespace: NS }, spec: { hard: { pods: '10' } }, status: { hard: { pods: '10' }, used: { pods: '4' } } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-egress', namespace: NS }, spec: { podSelector: {}, policyTypes: ['Egress'] } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: NS }, data: { password: 'aHVudGVyMg==' } },
+    ]);
+    const ev = await gatherEvidence(cluster, { kind: 'Pod', namespace: NS, name: 'db-0' }, opts);
+    expect(ev.gaps).toEqual([]);
+    expect(ev.resourceQuotas?.map((q) => q.metadata?.name)).toEqual(['compute']);
+    expect(ev.networkPolicies?.map((p) => p.metadata?.name)).toEqual(['deny-egress']);
+    expect(ev.claims?.map((c) => [c.metadata?.name, c.spec?.storageClassName])).toEqual([['data-db-0', 'gp3-encrypted']]);
+    expect(ev.missingStorageClasses).toEqual(['gp3-encrypted']);
+    expect(fake.requests.filter((r) => /\/secrets(\/|$)/.test(r.path))).toEqual([]);
+  });
 });

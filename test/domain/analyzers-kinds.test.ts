@@ -14,8 +14,9 @@ import { parseQuotaMessage, quotaExceededAnalyzer } from '../../domain/analyzers
 import { findBadRollout } from '../../domain/analyzers/revisions.ts';
 import { cpuThrottledAnalyzer } from '../../domain/analyzers/throttling.ts';
 import { volumeMountFailedAnalyzer, volumeUnboundAnalyzer } from '../../domain/analyzers/volumes.ts';
+import { egressAllows, networkBlockedAnalyzer } from '../../domain/analyzers/network.ts';
 import { ACTION_KINDS, actionAppliesTo, type Evidence } from '../../domain/diagnosis.ts';
-import type { Node, Pod, PodDisruptionBudget, StatefulSet } from '../../domain/k8s-objects.ts';
+import type { NetworkPolicy, Node, PersistentVolumeClaim, Pod, PodDisruptionBudget, StatefulSet } from '../../domain/k8s-objects.ts';
 import { evidenceFrom, loadObjects, objectsForPod } from '../fixtures/analyzers/evidence.ts';
 
 const NOW = '2026-03-02T10:30:00Z';
@@ -243,5 +244,59 @@ describe('fallback actions', () => {
   it('a crash-looping pod of an OrderedReady StatefulSet offers delete_pod after restart (restart stalls there)', () => {
     expect(crashLoopAnalyzer.analyze(statefulSetCrash())[0]!.actions).toEqual(['restart', 'delete_pod', 'escalate']);
     expect(crashLoopAnalyzer.analyze(statefulSetCrash('Parallel'))[0]!.actions).toEqual(['restart', 'escalate']);
+  });
+});
+
+describe('pod.network_blocked', () => {
+  function ordersEvidence(log: string): Evidence {
+    const objects = loadObjects(KINDS);
+    const evidence = evidenceFrom(objectsForPod(objects, 'orders-7d6c5b4a3-z9'), {
+      collectedAt: NOW,
+      logs: [{ pod: 'orders-7d6c5b4a3-z9', container: 'orders', previous: true, lines: ['starting', log] }],
+    });
+    evidence.networkPolicies = objects.filter((o) => o.kind === 'NetworkPolicy') as NetworkPolicy[];
+    return evidence;
+  }
+
+  it.each([
+    ['dial tcp: lookup postgres.shop.svc on 10.96.0.10:53: read udp 10.244.1.9:41234->10.96.0.10:53: i/o timeout', 'DNS (port 53)', 53],
+    ['dial tcp 10.96.40.2:6379: i/o timeout', 'port 6379 (10.96.40.2:6379)', 6379],
+  ])('egress policy without a rule for the port: %s → network_blocked', (line, says, port) => {
+    const [best] = analyze(ordersEvidence(line));
+    expect(best).toMatchObject({ analyzer: 'pod.network_blocked', category: 'network_blocked', actions: ['escalate'], params: { policies: 'orders-egress', port } });
+    expect(best!.cause).toContain(`NetworkPolicy orders-egress selects pod orders-7d6c5b4a3-z9 for egress and allows no traffic to ${says}`);
+  });
+
+  it('an allowed port, a policy that selects other pods, or an Ingress-only policy blocks nothing', () => {
+    expect(networkBlockedAnalyzer.analyze(ordersEvidence('dial tcp 10.96.31.4:5432: i/o timeout'))).toEqual([]);
+    const other = ordersEvidence('Temporary failure in name resolution');
+    other.networkPolicies![0]!.spec!.podSelector = { matchLabels: { app: 'billing' } };
+    expect(networkBlockedAnalyzer.analyze(other)).toEqual([]);
+    const ingress = ordersEvidence('Temporary failure in name resolution');
+    ingress.networkPolicies![0]!.spec!.policyTypes = ['Ingress'];
+    expect(networkBlockedAnalyzer.analyze(ingress)).toEqual([]);
+  });
+
+  it.each([
+    [[{ ports: [{ protocol: 'UDP', port: 53 }] }], 53, true],
+    [[{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }], 6379, true],
+    [[{ ports: [{ port: 30000, endPort: 32767 }] }], 31000, true],
+    [[{ ports: [{ port: 5432 }] }], 53, false],
+    [[], 53, false],
+  ])('egress rules %j allow port %i: %s', (egress, port, allowed) => {
+    expect(egressAllows([{ kind: 'NetworkPolicy', spec: { policyTypes: ['Egress'], egress } } as NetworkPolicy], port)).toBe(allowed);
+  });
+});
+
+describe('volume_unbound with the claim and StorageClass read', () => {
+  it('names the StorageClass the API server does not know', () => {
+    const objects = loadObjects(KINDS);
+    const evidence = evidenceFrom(objectsForPod(objects, 'db-0'), { collectedAt: NOW });
+    evidence.claims = [{ kind: 'PersistentVolumeClaim', metadata: { name: 'data-db-0', namespace: 'data' }, spec: { storageClassName: 'fast-ssd' }, status: { phase: 'Pending' } } as PersistentVolumeClaim];
+    evidence.missingStorageClasses = ['fast-ssd'];
+    const [finding] = volumeUnboundAnalyzer.analyze(evidence);
+    expect(finding!.cause).toBe('Pod cannot be scheduled: its PersistentVolumeClaim data-db-0 is not bound to a volume: its StorageClass fast-ssd does not exist');
+    expect(finding!.evidence).toContain('PersistentVolumeClaim data-db-0: phase Pending, storageClassName fast-ssd');
+    expect(finding!.params).toMatchObject({ missingStorageClass: 'fast-ssd' });
   });
 });

@@ -113,6 +113,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ['pdb'],
   }),
   resourceType('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  resourceType('', 'v1', 'resourcequotas', 'ResourceQuota', { subresources: ['status'], shortNames: ['quota'] }),
+  resourceType('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', { shortNames: ['netpol'] }),
+  resourceType('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', { namespaced: false, shortNames: ['sc'] }),
   resourceType('monitoring.coreos.com', 'v1', 'prometheusrules', 'PrometheusRule', {
     shortNames: ['promrule'],
     custom: true,
