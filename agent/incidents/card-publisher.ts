@@ -98,13 +98,11 @@ export class CardPublisher {
     const messages = await repos.cards.ofIncident(incidentId);
     const newestOf = new Map<number | null, number>();
     for (const m of messages) newestOf.set(m.remediationId, m.messageId);
-    const ids = [...new Set(messages.map((m) => m.remediationId).filter((id): id is number => id !== null))];
-    const rems = new Map((await repos.remediations.byIds(ids)).map((r) => [r.id, r] as const));
     const views = new Map<number | null, IncidentCardView>();
     for (const msg of messages) {
       let view = views.get(msg.remediationId);
       if (!view) {
-        view = await this.viewOf(incident, msg.remediationId === null ? undefined : rems.get(msg.remediationId));
+        view = await this.viewOf(incident, msg.remediationId ?? undefined);
         views.set(msg.remediationId, view);
       }
       const shown = newestOf.get(msg.remediationId) === msg.messageId ? view : { ...view, actions: [], repostedBelow: true };
@@ -126,12 +124,21 @@ export class CardPublisher {
     if (this.lastShown.size > REMEMBERED_MESSAGES) this.lastShown.delete(this.lastShown.keys().next().value!);
   }
 
-  /** The view of an incident's card for `remediation` (none given: its newest remediation, if any). */
-  async viewOf(incident: Incident, remediation: Remediation | undefined): Promise<IncidentCardView> {
+  /**
+   * The view of an incident's card for a remediation (none given: its newest remediation, if any).
+   *
+   * The approval decisions are read BEFORE the remediation row: a decision and the state change it
+   * causes commit in one transaction, so a row read afterwards always shows the state that matches
+   * every decision seen. (Read the other way round, a card could say "Rejected by …" while still
+   * offering the Approve button of the pending state read a moment earlier.)
+   * @param remediation the remediation's id, or the row when the caller just read it after its decisions
+   */
+  async viewOf(incident: Incident, remediation: Remediation | number | undefined): Promise<IncidentCardView> {
     const { repos, clock } = this.core;
-    const rem = remediation ?? (await repos.remediations.latestOf(incident.id));
-    const [decisions, playbook, undo, silencedUntil] = await Promise.all([
-      rem ? repos.remediations.decisions(rem.id) : [],
+    const id = typeof remediation === 'number' ? remediation : remediation?.id ?? (await repos.remediations.latestOf(incident.id))?.id;
+    const decisions = id === undefined ? [] : await repos.remediations.decisions(id);
+    const rem = id === undefined ? undefined : typeof remediation === 'object' && decisions.length === 0 ? remediation : (await repos.remediations.byIds([id]))[0];
+    const [playbook, undo, silencedUntil] = await Promise.all([
       rem?.symptomsHash ? repos.knowledge.playbook(rem.symptomsHash, rem.action) : undefined,
       rem ? repos.remediations.undoOf(rem.id) : undefined,
       repos.silences.silencedUntil(incident.groupKey, clock.now()),
