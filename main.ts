@@ -9,8 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Bot } from 'grammy';
-import type { BotContext } from './bot/approvals.ts';
-import { run, type RunnerHandle } from '@grammyjs/runner';
+import type { RunnerHandle } from '@grammyjs/runner';
 import pino, { type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, serveProblems, type Config } from './config.ts';
@@ -18,9 +17,9 @@ import { createAgent, finetuneRecords, type Agent } from './agent/index.ts';
 import { KubernetesCluster, loadKubeConfig } from './agent/k8s/cluster.ts';
 import { createAgentMetrics } from './agent/metrics.ts';
 import type { ModelDiagnoser } from './agent/diagnose.ts';
-import { createBotApi, installHandlers, publishCommands } from './bot/index.ts';
-import { telegramWebhook } from './bot/delivery.ts';
-import { createNotifier } from './bot/notifier.ts';
+import { createBot, createTelegramApi, type BotContext } from './bot/index.ts';
+import { connectBot, registerWebhook, startPolling, telegramWebhook } from './bot/delivery.ts';
+import { createCoverageNotifier, createDriftNotifier, createNotifier } from './bot/notifier.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './entities/embedded.ts';
 import { migrateUp, openOrm, type MikroORM } from './entities/orm.ts';
 import { createStore, type Store } from './entities/repositories/index.ts';
@@ -35,10 +34,8 @@ import { createServer } from './server/index.ts';
 import { createModelRouter } from './agent/llm/index.ts';
 import { AlertmanagerSilences } from './agent/alertmanager/silences.ts';
 import { createDriftService } from './agent/drift/index.ts';
-import { createDriftNotifier } from './bot/drift.ts';
 import { CoverageService } from './agent/coverage/index.ts';
 import { PrometheusHttp } from './agent/prometheus/client.ts';
-import { createCoverageNotifier } from './bot/coverage.ts';
 import type { PlanPolicy } from './agent/plan.ts';
 import type { FinetuneRecord } from './domain/learning.ts';
 import { DEFAULT_GUARDRAIL_POLICY } from './domain/guardrails.ts';
@@ -127,12 +124,12 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     const model = overrides.model ?? router;
     if (!model) log.info('no OLLAMA_MODEL configured: diagnosis is rules-only');
 
-    const bot = createBotApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
+    const telegram = createTelegramApi({ token: config.telegram.token!, apiRoot: config.telegram.apiRoot, throttle: overrides.throttle });
     const agent = createAgent(
       {
         repos: store,
         cluster,
-        notifier: createNotifier(bot.api),
+        notifier: createNotifier(telegram),
         clock: { now: () => new Date() },
         log,
         model,
@@ -154,7 +151,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     const drift = createDriftService(config, {
       orm,
       cluster,
-      chat: createDriftNotifier(bot.api),
+      chat: createDriftNotifier(telegram),
       proposer: agent,
       model: router, // undefined → rules-based interpretation, marked as such
       audit: (e) => store.audit(e, new Date()),
@@ -168,7 +165,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         cluster,
         prometheus: config.coverage.prometheus ? new PrometheusHttp(config.coverage.prometheus) : undefined,
         proposer: agent,
-        notifier: createCoverageNotifier(bot.api, { log }),
+        notifier: createCoverageNotifier(telegram, { log }),
         clock: { now: () => new Date() },
         log,
       },
@@ -183,11 +180,11 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         timezone: config.coverage.timezone,
       },
     );
-    installHandlers(bot, { agent, drift, coverage, chatIds: config.telegram.chatIds, log });
+    const bot = createBot({ api: telegram, agent, drift, coverage, chatIds: config.telegram.chatIds, log });
     // Telegram being unreachable must not stop alert intake: the first getMe is awaited, later
     // attempts continue in the background and bring the bot up when Telegram answers.
     let stopping = false;
-    const telegramUp = initBot(bot, log, () => stopping);
+    const telegramUp = connectBot(bot, log, { stopped: () => stopping });
     stops.push(async () => {
       stopping = true;
     });
@@ -220,10 +217,7 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
     if (delivery === 'webhook') {
       // Every replica takes Telegram updates in webhook mode; setting the same URL twice is harmless.
       void telegramUp.then(async (ok) => {
-        if (!ok || stopping) return;
-        await bot.api
-          .setWebhook(config.telegram.webhookUrl!, { secret_token: config.telegram.webhookSecret })
-          .catch((err) => log.error({ err }, 'setWebhook failed; Telegram cannot deliver updates'));
+        if (ok && !stopping) await registerWebhook(bot, config.telegram.webhookUrl!, { secretToken: config.telegram.webhookSecret }, log);
       });
     }
     // Singleton work runs on the elected leader only: long polling (Telegram allows one poller per
@@ -255,9 +249,8 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
           if (polling) {
             void telegramUp.then(async (ok) => {
               if (!ok || stopping || !leading) return;
-              // A webhook left from webhook mode makes getUpdates answer 409; polling needs it gone.
-              await bot.api.deleteWebhook().catch((err) => log.warn({ err }, 'deleteWebhook failed'));
-              if (!stopping && leading && !runner) runner = run(bot);
+              const started = await startPolling(bot, log, { stopped: () => stopping || !leading || runner !== undefined });
+              if (started) runner = started;
             });
           }
         },
@@ -306,25 +299,6 @@ export function createLeaderElector(
   }
   log.info({ lock: r.leaseName, identity }, 'leader election on a PostgreSQL advisory lock');
   return new LeaderElection(identity, new AdvisoryLeaderLock({ url: deps.databaseUrl, name: r.leaseName }), timings, log);
-}
-
-/**
- * Calls getMe until Telegram answers (backoff 1 s doubling to 60 s), then publishes the command menu.
- * @returns true once the bot is initialised; false if stopped first.
- */
-async function initBot(bot: Bot<BotContext>, log: Logger, stopped: () => boolean): Promise<boolean> {
-  for (let delay = 1000; !stopped(); delay = Math.min(delay * 2, 60_000)) {
-    try {
-      await bot.init();
-      log.info({ bot: bot.botInfo.username }, 'connected to Telegram');
-      void publishCommands(bot, log); // cosmetic; auto-retry may back off for a while
-      return true;
-    } catch (err) {
-      log.error({ err, retryInMs: delay }, 'Telegram unreachable (getMe failed); alerts are still accepted, cards wait');
-      await new Promise((r) => setTimeout(r, delay).unref());
-    }
-  }
-  return false;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The Telegram redaction gate (issue 11: Telegram is a cloud service). Calls go through the bot
- * built by `createBotApi` (the production wiring) to a local HTTP server standing in for the Bot
+ * built by `createTelegramApi` and `bareBot` (the production wiring) to a local HTTP server standing in for the Bot
  * API, which records each request body as it left the process.
  */
 import { createServer, type Server } from 'node:http';
@@ -10,7 +10,7 @@ import type { Update } from 'grammy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IncidentCardView } from '../../agent/ports.ts';
 import { escapeHtml, renderIncidentCard } from '../../bot/cards.ts';
-import { createBotApi } from '../../bot/index.ts';
+import { bareBot, createTelegramApi } from '../../bot/index.ts';
 import { createNotifier } from '../../bot/notifier.ts';
 import { cutGraphemes, redactPayload, TELEGRAM_LIMITS } from '../../bot/redaction-gate.ts';
 import { SECRET_CORPUS } from '../domain/secret-corpus.ts';
@@ -46,7 +46,7 @@ beforeEach(() => {
 });
 
 function bot() {
-  const b = createBotApi({ token: '42:test', apiRoot, retry: false, throttle: false });
+  const b = bareBot(createTelegramApi({ token: '42:test', apiRoot, retry: false, throttle: false }));
   b.botInfo = {
     id: 42,
     is_bot: true,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Update } from 'grammy/types';
 import type { Agent } from '../../agent/index.ts';
 import { telegramWebhook } from '../../bot/delivery.ts';
-import { createBotApi, installHandlers } from '../../bot/index.ts';
+import { createBot, createTelegramApi } from '../../bot/index.ts';
 import { createServer } from '../../server/index.ts';
 import { callsOf, captureApi, messageUpdate, type CapturedCall } from '../support/bot-api.ts';
 
@@ -35,9 +35,9 @@ describe('Telegram webhook mode', () => {
 
   beforeAll(async () => {
     const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
-    const bot = createBotApi({ token: '4242:test-token', throttle: false, retry: false });
-    calls = captureApi(bot.api);
-    installHandlers(bot, { agent: unreachableAgent, chatIds: [CHAT], log });
+    const api = createTelegramApi({ token: '4242:test-token', throttle: false, retry: false });
+    calls = captureApi(api);
+    const bot = createBot({ api, agent: unreachableAgent, chatIds: [CHAT], log });
     const app = createServer({
       agent: unreachableAgent,
       log,

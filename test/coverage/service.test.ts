@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HEATMAP_COLORS } from '../../domain/coverage/heatmap.ts';
 import type { CoverageDigestView, CoverageNotifier, DigestPicture } from '../../agent/coverage/index.ts';
-import { renderAssetCoverage, renderCoverageDigest, renderCoverageSummary, renderRuleProposal } from '../../bot/coverage.ts';
+import { renderAssetCoverage, renderCoverageDigest, renderCoverageSummary, renderRuleProposal } from '../../bot/render/coverage.ts';
 import { decodePng } from './png-decode.ts';
 import { REFS, startCoverageHarness, type CoverageHarness } from './support.ts';
 

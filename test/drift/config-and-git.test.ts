@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { commitUrl, isRemoteUrl, redactUrl, runGit } from '../../agent/git/git.ts';
-import { renderDriftCard, renderDriftDetails, renderScanResults } from '../../bot/drift.ts';
+import { renderDriftCard, renderDriftDetails, renderScanResults } from '../../bot/render/drift.ts';
 import { driftCallbackData, parseDriftCallback, type DriftCardView } from '../../agent/drift/index.ts';
 
 const BASE = { TELEGRAM_CHAT_IDS: '-100' };

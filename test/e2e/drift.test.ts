@@ -1,8 +1,8 @@
 /**
  * Drift end to end: Telegram emulator + Kubernetes API fake + PostgreSQL + a real Git remote.
  * The drift service is built from the configuration (DRIFT_* variables) next to the running
- * Watchkeeper, and the bot is assembled as bot/index.ts should assemble it: the drift composer
- * after the conversations plugin and before the approval buttons' catch-all.
+ * Watchkeeper, and the bot is assembled by bot/index.ts's createBot with that drift service (the drift
+ * composer after the conversations plugin and before the approval buttons' catch-all).
  *
  * - Rollback: press Rollback on the drift card → the approval card → Approve → the fake's
  *   Deployment is back to Git's image → the approval card says succeeded → the drift card says
@@ -10,19 +10,13 @@
  * - Adopt: press Adopt → confirm "yes" in the conversation → a commit on a new branch of the bare
  *   remote, with the live image, linked from the card.
  */
-import { sequentialize } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDriftService, type DriftService } from '../../agent/drift/index.ts';
 import { KubernetesCluster } from '../../agent/k8s/cluster.ts';
-import type { BotContext } from '../../bot/approvals.ts';
-import { approvalsComposer } from '../../bot/approvals.ts';
-import { chatAllowlist } from '../../bot/auth.ts';
-import { commandsComposer } from '../../bot/commands.ts';
-import { conversationsComposer } from '../../bot/conversations.ts';
-import { createDriftNotifier, driftComposer } from '../../bot/drift.ts';
-import { createBotApi } from '../../bot/index.ts';
+import { createBot, createTelegramApi, type BotContext } from '../../bot/index.ts';
+import { createDriftNotifier } from '../../bot/notifier.ts';
 import { loadConfig } from '../../config.ts';
 import type { Deployment } from '../../domain/k8s-objects.ts';
 import { createRemote, type TestRemote } from '../drift/support/git-repo.ts';
@@ -113,15 +107,10 @@ async function driftStack(): Promise<DriftStack> {
     { rollbackPollMs: 100 },
   )!;
   drift.start();
-  // What bot/index.ts does: the drift composer between the conversations and the approval buttons.
+  // The bot as main.ts builds it, with this drift service.
   await s.emu.stopPump();
-  const bot = createBotApi({ token: s.emu.token, apiRoot: s.emu.apiRoot, throttle: false, retry: false });
-  bot.use(chatAllowlist([s.chatId], log));
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-  bot.use(conversationsComposer(agent));
-  bot.use(driftComposer(drift, log));
-  bot.use(commandsComposer(agent));
-  bot.use(approvalsComposer(agent, log));
+  const api = createTelegramApi({ token: s.emu.token, apiRoot: s.emu.apiRoot, throttle: false, retry: false });
+  const bot = createBot({ api, agent, drift, chatIds: [s.chatId], log });
   await bot.init();
   s.emu.pumpInto(bot);
   return { s, remote, drift, bot };

@@ -3,13 +3,13 @@
  * `setMyCommands` publishes as Telegram's command menu.
  */
 import { Composer, type Context } from 'grammy';
-import type { Agent } from '../agent/index.ts';
-import { can } from '../domain/authz.ts';
-import { parseTargetRef } from '../domain/targets.ts';
-import { displayName } from './approvals.ts';
+import type { Agent } from '../../agent/index.ts';
+import { can } from '../../domain/authz.ts';
+import { parseTargetRef } from '../../domain/targets.ts';
+import { displayName } from '../approvals.ts';
 import { DRIFT_COMMAND } from './drift.ts';
 import { COVERAGE_COMMANDS } from './coverage.ts';
-import { incidentKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from './cards.ts';
+import { incidentKeyboard, escapeHtml, hhmm, renderDiagnosis, renderIncidentCard, renderIncidentList } from '../cards.ts';
 
 /** Every command with its menu description and usage; /help prints this table. */
 export const COMMANDS = [

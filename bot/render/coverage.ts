@@ -1,39 +1,21 @@
 /**
- * Monitoring coverage in the chat: `/coverage` (latest summary), `/coverage <namespace>/<name>`
- * (one asset with the evidence of each dimension) and `/coverage fix <namespace>/<name>` (proposes
- * an alerting rule as an approval card); the rendering of the daily digest; and the
- * {@link CoverageNotifier} that posts it (text, then the heatmap with `sendPhoto` — a picture that
- * cannot be sent leaves the text posted and is reported, never thrown).
+ * Coverage views → Telegram HTML: `/coverage` (summary), the daily digest, one asset with the
+ * evidence of each dimension, and the answer to `/coverage fix`. Messages are kept under Telegram's
+ * 4096-character limit by dropping whole lines.
+ * Source: https://core.telegram.org/bots/api#formatting-options
  */
-import { Composer, InputFile, type Api, type Context } from 'grammy';
-import type { Logger } from 'pino';
-import { can, type Role } from '../domain/authz.ts';
 import {
   formatLocal,
   type AssetCoverageView,
   type CoverageDigestView,
-  type CoverageNotifier,
-  type CoverageService,
   type CoverageSummaryView,
-  type DigestPicture,
-  type DigestPostResult,
   type DimensionLine,
   type RedAssetLine,
   type RuleProposalOutcome,
-} from '../agent/coverage/index.ts';
-import type { CellStatus } from '../domain/coverage/types.ts';
-import { ASSET_KINDS, DIMENSION_LABELS } from '../domain/coverage/types.ts';
-import { displayName } from './approvals.ts';
-import { escapeHtml } from './cards.ts';
-
-/** The coverage command for the menu and /help (`COMMANDS` in bot/commands.ts lists the others). */
-export const COVERAGE_COMMANDS = [
-  {
-    command: 'coverage',
-    description: 'Monitoring coverage: summary, one asset, or propose an alerting rule',
-    usage: '/coverage [<namespace>/<name> | fix <namespace>/<name>]',
-  },
-] as const;
+} from '../../agent/coverage/index.ts';
+import type { CellStatus } from '../../domain/coverage/types.ts';
+import { ASSET_KINDS, DIMENSION_LABELS } from '../../domain/coverage/types.ts';
+import { escapeHtml } from '../cards.ts';
 
 /** Telegram's limit on a message's text. */
 const MAX_TEXT = 4096;
@@ -174,120 +156,30 @@ export function renderRuleProposal(o: RuleProposalOutcome): string {
     case 'unsupported':
       return `ℹ️ No rule proposed for <code>${escapeHtml(o.ref)}</code>: ${escapeHtml(o.why)}.`;
     case 'ambiguous':
-      return `Several assets match; say which:\n${o.candidates.map((c) => `• /coverage fix ${escapeHtml(c)}`).join('\n')}`;
+      return renderAssetAmbiguous(o.candidates, '/coverage fix ');
     case 'not_found':
-      return notFoundText(o.query, o.suggestions, '/coverage fix ');
+      return renderAssetNotFound(o.query, o.suggestions, '/coverage fix ');
     case 'invalid':
       return `Usage: /coverage fix &lt;namespace&gt;/&lt;name&gt; (${escapeHtml(o.message)})`;
   }
 }
 
-function notFoundText(query: string, suggestions: readonly string[], prefix: string): string {
+/**
+ * The answer when several inventory assets match: each as a ready-to-send command.
+ * @param prefix the command to repeat, e.g. `/coverage fix `.
+ */
+export function renderAssetAmbiguous(candidates: readonly string[], prefix: string): string {
+  return `Several assets match; say which:\n${candidates.map((c) => `• ${prefix}${escapeHtml(c)}`).join('\n')}`;
+}
+
+/**
+ * The answer when no inventory asset matches `query`, with suggestions as ready-to-send commands.
+ * @param prefix the command the suggestions repeat, e.g. `/coverage fix `.
+ */
+export function renderAssetNotFound(query: string, suggestions: readonly string[], prefix: string): string {
   return [
     `No asset <code>${escapeHtml(query)}</code> in the inventory (Deployments, StatefulSets, DaemonSets, CronJobs, nodes).`,
     ...(suggestions.length ? ['Did you mean:', ...suggestions.map((s) => `• ${prefix}${escapeHtml(s)}`)] : []),
   ].join('\n');
-}
-
-/** What the composer needs from the coverage service. */
-export type CoverageCommands = Pick<CoverageService, 'summary' | 'lookup' | 'proposeRule'>;
-
-/**
- * Composer for `/coverage`.
- * @param coverage the coverage service.
- * @param roles who may propose rules (`/coverage fix`): approvers and admins.
- * @param options.timezone time zone for times shown (default UTC).
- */
-export function coverageComposer<C extends Context>(
-  coverage: CoverageCommands,
-  roles: { roleOf(userId: number): Role | undefined },
-  log: Logger,
-  options: { timezone?: string } = {},
-): Composer<C> {
-  const c = new Composer<C>();
-  const clog = log.child({ component: 'bot.coverage' });
-  c.command('coverage', async (ctx) => {
-    const arg = ctx.match.trim();
-    if (arg === '') {
-      const summary = await coverage.summary();
-      await ctx.reply(summary ? renderCoverageSummary(summary) : '📊 No coverage evaluation yet: it runs hourly (the first one shortly after start).', {
-        parse_mode: 'HTML',
-        link_preview_options: { is_disabled: true },
-      });
-      return;
-    }
-    const fix = /^fix(?:\s+(.*))?$/i.exec(arg);
-    if (fix) {
-      if (can(ctx.from ? roles.roleOf(ctx.from.id) : undefined, 'coverage.propose_rule').kind === 'deny') {
-        await ctx.reply('⛔ Only approvers and admins may propose alerting rules (/coverage fix); ask one of them.');
-        return;
-      }
-      const outcome = await coverage.proposeRule(fix[1] ?? '', { id: ctx.from!.id, name: displayName(ctx.from!) });
-      clog.info({ user: ctx.from!.id, query: fix[1], outcome: outcome.kind }, '/coverage fix');
-      await ctx.reply(renderRuleProposal(outcome), { parse_mode: 'HTML' });
-      return;
-    }
-    const found = await coverage.lookup(arg);
-    switch (found.kind) {
-      case 'found':
-        await ctx.reply(renderAssetCoverage(found.asset, options.timezone), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
-        return;
-      case 'ambiguous':
-        await ctx.reply(`Several assets match; say which:\n${found.candidates.map((x) => `• /coverage ${escapeHtml(x)}`).join('\n')}`, { parse_mode: 'HTML' });
-        return;
-      case 'not_found':
-        await ctx.reply(notFoundText(found.query, found.suggestions, '/coverage '), { parse_mode: 'HTML' });
-        return;
-      case 'invalid':
-        await ctx.reply(`Usage: ${escapeHtml(COVERAGE_COMMANDS[0].usage)} (${escapeHtml(found.message)})`, { parse_mode: 'HTML' });
-        return;
-    }
-  });
-  return c;
-}
-
-/** Options of {@link createCoverageNotifier}. */
-export interface CoverageNotifierOptions {
-  /**
-   * Longest wait for the picture, retries included, ms (default 60 000): the API transformers retry
-   * 5xx answers with backoff; past this the picture is given up and the text stands alone.
-   */
-  photoTimeoutMs?: number;
-  log?: Logger;
-}
-
-function describe(err: unknown): string {
-  const e = err as { error_code?: number; description?: string; message?: string };
-  if (e?.description) return `${e.error_code ?? ''} ${e.description}`.trim();
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * The digest poster over a grammY `Api` (usually `bot.api`, so auto-retry applies): the text first,
- * then the picture as a reply to it. A failing `sendPhoto` (e.g. an emulator without it, a 5xx, a
- * timeout) is logged and reported as `photo.kind === 'failed'`; the text stays.
- */
-export function createCoverageNotifier(api: Api, options: CoverageNotifierOptions = {}): CoverageNotifier {
-  const log = options.log?.child({ component: 'bot.coverage' });
-  return {
-    async postDigest(chatId: number, digest: CoverageDigestView, picture?: DigestPicture): Promise<DigestPostResult> {
-      const msg = await api.sendMessage(chatId, renderCoverageDigest(digest), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
-      if (!picture) return { textMessageId: msg.message_id, photo: { kind: 'skipped' } };
-      try {
-        const photo = await api.sendPhoto(
-          chatId,
-          new InputFile(Buffer.from(picture.png), 'coverage.png'),
-          { caption: picture.caption.slice(0, 1024), reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true } },
-          // grammY types its signal with the abort-controller shim; the platform one is what it uses at run time.
-          AbortSignal.timeout(options.photoTimeoutMs ?? 60_000) as unknown as Parameters<Api['sendPhoto']>[3],
-        );
-        return { textMessageId: msg.message_id, photo: { kind: 'sent', messageId: photo.message_id } };
-      } catch (err) {
-        const error = describe(err);
-        log?.warn({ err, chatId }, 'sendPhoto of the coverage heatmap failed; the digest went out as text only');
-        return { textMessageId: msg.message_id, photo: { kind: 'failed', error } };
-      }
-    },
-  };
 }
 
