@@ -3,8 +3,10 @@
  * payload) and answers it with a canned result, so no request leaves the process. Installed last,
  * it runs before auto-retry and the throttler and never calls them.
  */
-import type { Api, Transformer } from 'grammy';
+import type { Api, Bot, Transformer } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
+import pino from 'pino';
+import { createBot, createTelegramApi, type BotContext, type BotDeps } from '../../bot/index.ts';
 
 /** One Bot API call the bot made. */
 export interface CapturedCall {
@@ -98,4 +100,38 @@ export function callbackUpdate(chatId: number, from: { id: number; first_name?: 
       message: { message_id: messageId, date: 1_764_670_000, chat: { id: chatId, type: 'supergroup', title: 'oncall' }, text: 'card' },
     },
   } as Update;
+}
+
+/** A bot built by `createBot` over captured API calls, with its log lines. */
+export interface BotUnderTest {
+  bot: Bot<BotContext>;
+  /** Every Bot API call, in order (getMe of `init` included). */
+  calls: CapturedCall[];
+  /** Parsed pino lines (level ≥ info). */
+  logs: Array<Record<string, any>>;
+  /** Hands one update to `bot.handleUpdate` and returns the API calls it made. */
+  send(update: Update): Promise<CapturedCall[]>;
+}
+
+/**
+ * Builds the production bot (`createBot`) with the given features over a captured API and a
+ * capturing logger, initialised (`getMe` answered by {@link BOT_INFO}).
+ */
+export async function startTestBot(deps: Omit<BotDeps, 'api' | 'log'>, canned: CannedResults = {}): Promise<BotUnderTest> {
+  const logs: Array<Record<string, any>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const api = createTelegramApi({ token: '4242:test-token', throttle: false, retry: false });
+  const calls = captureApi(api, canned);
+  const bot = createBot({ ...deps, api, log });
+  await bot.init();
+  return {
+    bot,
+    calls,
+    logs,
+    async send(update) {
+      const before = calls.length;
+      await bot.handleUpdate(update);
+      return calls.slice(before);
+    },
+  };
 }
