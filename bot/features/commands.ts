@@ -1,6 +1,7 @@
 /**
- * Read commands: /start, /help, /incidents, /incident <id>. The command list is also what
- * `setMyCommands` publishes as Telegram's command menu.
+ * The commands feature: /start, /help, /incidents, /incident <id>, /approvals, /playbooks and
+ * /diagnose <namespace>/<kind>/<name> (operators only, changes nothing). {@link COMMANDS} is also
+ * what `setMyCommands` publishes as Telegram's command menu (bot/delivery.ts).
  */
 import { Composer, type Context } from 'grammy';
 import type { Agent } from '../../agent/index.ts';
