@@ -4,7 +4,7 @@
  * (a throwing handler is logged and answered; `handleUpdate` resolves).
  */
 import { describe, expect, it } from 'vitest';
-import { callbackData } from '../../agent/cards.ts';
+import { callbackData } from '../../bot/callbacks.ts';
 import { callbackUpdate, callsOf, messageUpdate, startTestBot } from '../support/bot-api.ts';
 import { fakeAgent, PEOPLE } from './fakes.ts';
 
@@ -53,9 +53,7 @@ describe('card buttons', () => {
   });
 
   it('a stale token: the press is answered with the reason and the card loses its buttons', async () => {
-    const { agent, calls } = fakeAgent({
-      decide: async () => ({ kind: 'stale', text: 'This card is no longer valid.', afterAnswer: () => Promise.reject(new Error('not for a stale card')) }),
-    });
+    const { agent, calls } = fakeAgent({ decide: async () => ({ kind: 'stale' }) });
     const t = await startTestBot({ agent, chatIds: [CHAT] });
     const out = await t.send(callbackUpdate(CHAT, PEOPLE.bob, callbackData('approve', TOKEN), 55));
     expect(calls.decide).toEqual([[TOKEN, 'approve', { id: PEOPLE.bob.id, name: 'Bob' }]]);
@@ -63,18 +61,26 @@ describe('card buttons', () => {
     expect(out[0]!.payload).toMatchObject({ text: 'This card is no longer valid.', show_alert: false });
     expect(out[1]!.payload).toMatchObject({ chat_id: CHAT, message_id: 55 });
     expect(out[1]!.payload.reply_markup).toBeUndefined();
+    expect(calls.refreshCards).toBeUndefined();
   });
 
   it('a forbidden user: the refusal is an alert, the card is left as it is', async () => {
-    const { agent, calls } = fakeAgent({
-      decide: async () => ({ kind: 'forbidden', text: '⛔ You are not on the approver list; nothing was changed.', afterAnswer: async () => {} }),
-    });
+    const { agent, calls } = fakeAgent({ decide: async () => ({ kind: 'forbidden', reason: 'not_an_approver' }) });
     const t = await startTestBot({ agent, chatIds: [CHAT] });
     const out = await t.send(callbackUpdate(CHAT, PEOPLE.stranger, callbackData('reject', TOKEN)));
     expect(calls.decide).toEqual([[TOKEN, 'reject', { id: PEOPLE.stranger.id, name: 'Eve' }]]);
     expect(out.map((c) => [c.method, c.payload.text, c.payload.show_alert])).toEqual([
       ['answerCallbackQuery', '⛔ You are not on the approver list; nothing was changed.', true],
     ]);
+    expect(calls.refreshCards).toBeUndefined();
+  });
+
+  it('a decision: the press is answered first, then the core refreshes the incident’s cards', async () => {
+    const { agent, calls } = fakeAgent({ decide: async () => ({ kind: 'approved', incidentId: 12 }), refreshCards: async () => {} });
+    const t = await startTestBot({ agent, chatIds: [CHAT] });
+    const out = await t.send(callbackUpdate(CHAT, PEOPLE.alice, callbackData('approve', TOKEN)));
+    expect(out.map((c) => [c.method, c.payload.text])).toEqual([['answerCallbackQuery', '✅ Approved — executing now.']]);
+    expect(calls.refreshCards).toEqual([[12]]);
   });
 
   it('the Silence menu is refused to a viewer and shown to an approver', async () => {

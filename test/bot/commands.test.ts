@@ -117,10 +117,17 @@ describe('/playbooks', () => {
 });
 
 describe('/diagnose', () => {
-  it('refuses someone not on the operator list, without diagnosing', async () => {
-    const { agent, calls } = fakeAgent();
+  it('passes the presser to the core, which refuses someone not on the operator list; the bot says why', async () => {
+    const { agent, calls } = fakeAgent({ diagnoseTarget: async () => ({ kind: 'forbidden', reason: 'not_an_approver' }) });
     const t = await startTestBot({ agent, chatIds: [CHAT] });
     expect(onlyReply(await t.send(messageUpdate(CHAT, PEOPLE.stranger, '/diagnose shop/deploy/web'))).text).toMatch(/^Only operators may run \/diagnose/);
+    expect(calls.diagnoseTarget).toEqual([[{ kind: 'Deployment', namespace: 'shop', name: 'web' }, { id: PEOPLE.stranger.id, name: 'Eve' }]]);
+  });
+
+  it('shows usage only to operators: a stranger with a malformed target is refused', async () => {
+    const { agent, calls } = fakeAgent();
+    const t = await startTestBot({ agent, chatIds: [CHAT] });
+    expect(onlyReply(await t.send(messageUpdate(CHAT, PEOPLE.stranger, '/diagnose'))).text).toMatch(/^Only operators may run \/diagnose/);
     expect(calls.diagnoseTarget).toBeUndefined();
   });
 
@@ -136,10 +143,10 @@ describe('/diagnose', () => {
   });
 
   it('diagnoses the parsed target for a viewer and renders the diagnosis', async () => {
-    const { agent, calls } = fakeAgent({ diagnoseTarget: async () => diagnosis });
+    const { agent, calls } = fakeAgent({ diagnoseTarget: async () => ({ kind: 'diagnosed', diagnosis }) });
     const t = await startTestBot({ agent, chatIds: [CHAT] });
     const reply = onlyReply(await t.send(messageUpdate(CHAT, PEOPLE.vic, '/diagnose shop/deploy/web')));
-    expect(calls.diagnoseTarget).toEqual([[{ kind: 'Deployment', namespace: 'shop', name: 'web' }]]);
+    expect(calls.diagnoseTarget).toEqual([[{ kind: 'Deployment', namespace: 'shop', name: 'web' }, { id: PEOPLE.vic.id, name: 'Vic' }]]);
     expect(reply.parse_mode).toBe('HTML');
     expect(reply.text).toContain('🩺 <b>Diagnosis</b> of <code>shop/Deployment/web</code>');
     expect(reply.text).toContain('container app exits with code 1 &lt;after start&gt;');
