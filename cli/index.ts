@@ -12,15 +12,10 @@
  *   drift diff     compare manifests with a dump of live objects, offline             cli/drift-diff.ts
  *   help           usage                                                              cli/help.ts
  */
-import { ConfigError } from '../config.ts';
-import { configCommand } from './config.ts';
-import { diagnoseCli } from './diagnose.ts';
-import { driftDiffCommand } from './drift-diff.ts';
-import { EXPORT_FINETUNE_USAGE, exportFinetune } from './export-finetune.ts';
+// Each command's module (and what it pulls in: the ORM, the Kubernetes client, grammY) is loaded
+// only when that command runs, so `--help` starts in tens of milliseconds.
 import { USAGE } from './help.ts';
 import { CLI_EXIT, type CliIo, processIo } from './io.ts';
-import { migrate } from './migrate.ts';
-import { serve } from './serve.ts';
 
 /**
  * Runs a CLI command.
@@ -34,21 +29,22 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   try {
     switch (command) {
       case 'serve':
-        return await serve();
+        return await (await import('./serve.ts')).serve();
       case 'migrate':
-        return await migrate(io);
+        return await (await import('./migrate.ts')).migrate(io);
       case 'diagnose':
-        return await diagnoseCli(rest, io);
+        return await (await import('./diagnose.ts')).diagnoseCli(rest, io);
       case 'export':
+        const { EXPORT_FINETUNE_USAGE, exportFinetune } = await import('./export-finetune.ts');
         if (rest[0] === 'finetune') return await exportFinetune(rest.slice(1), io);
         io.stderr(EXPORT_FINETUNE_USAGE);
         return CLI_EXIT.usage;
       case 'drift':
-        if (rest[0] === 'diff') return await driftDiffCommand(rest.slice(1), io);
+        if (rest[0] === 'diff') return await (await import('./drift-diff.ts')).driftDiffCommand(rest.slice(1), io);
         io.stderr('Usage: watchkeeper drift diff --desired <folder> --live <objects.yaml|json> [--json]\n');
         return CLI_EXIT.usage;
       case 'config':
-        return configCommand(io);
+        return (await import('./config.ts')).configCommand(io);
       case undefined:
       case 'help':
       case '--help':
@@ -60,6 +56,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return CLI_EXIT.usage;
     }
   } catch (err) {
+    const { ConfigError } = await import('../config.ts');
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);
       return CLI_EXIT.usage;
