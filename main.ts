@@ -202,8 +202,13 @@ export async function startWatchkeeper(config: Readonly<Config>, overrides: Star
         delivery === 'webhook' ? telegramWebhook(bot, { secretToken: config.telegram.webhookSecret }) : undefined,
     });
     const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-      s.once('error', reject);
+      // Express 5 passes a listen error (port taken, address not available) to this callback.
+      const s = app.listen(config.http.port, config.http.host, (err?: Error) => {
+        if (!err) return resolve(s);
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : `failed (${err.message})`;
+        reject(new Error(`cannot listen on HTTP_HOST=${config.http.host} HTTP_PORT=${config.http.port}: the address ${why}; set HTTP_PORT (or HTTP_HOST) to a free one`, { cause: err }));
+      });
     });
     stops.push(() => new Promise<void>((r) => server.close(() => r())));
     const address = server.address() as AddressInfo;

@@ -6,6 +6,7 @@
  * stored exactly once, every job ends done, and only the jobs the dead replica held ran again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,15 @@ import { startK8sFake, type K8sFake } from '../support/k8s-fake/index.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../support/telegram-emulator.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** A TCP port the kernel just handed out on 127.0.0.1 (free now; a random pick could be taken). */
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const NS = 'watchkeeper';
 const TOKEN = 'replicas-token';
@@ -53,8 +63,8 @@ describe('two replicas', () => {
     await db?.drop();
   });
 
-  function start(name: string): Replica {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+  async function start(name: string): Promise<Replica> {
+    const port = await freePort();
     const child = spawn(NODE, [join(ROOT, 'bin/watchkeeper.js'), 'serve'], {
       cwd: ROOT,
       env: {
@@ -124,7 +134,7 @@ describe('two replicas', () => {
   }
 
   it('SIGKILL of the leader mid-storm: the other takes the Lease over; every alert stored once, no job run twice', { timeout: 180_000 }, async () => {
-    const [a, b] = [start('replica-a'), start('replica-b')];
+    const [a, b] = [await start('replica-a'), await start('replica-b')];
     await waitFor('both replicas up', () => [a, b].every((r) => /watchkeeper is up/.test(r.output())));
     const first = await waitFor('a leader', () => holder() || undefined);
     const leader = first.startsWith('replica-a') ? a : b;
